@@ -1,0 +1,46 @@
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "app/cli/cli.h"
+#include "engine/core/error.h"
+
+namespace attn::cli {
+
+int report_error(const std::string& message) {
+  std::string one_line = message;
+  for (char& ch : one_line)
+    if (ch == '\n') ch = ' ';
+  std::cerr << "attnscope: error: " << one_line << "\n";
+  return kExitBadInput;
+}
+
+int run_cli(int argc, char** argv, const Action& default_action) {
+  CLI::App app{"attnscope: see, edit and export transformer attention (forward and backward)", "attnscope"};
+  app.set_version_flag("--version", std::string("attnscope ") + ATTNSCOPE_VERSION);
+  app.require_subcommand(0, 1);
+  Action action;
+  add_compute_command(app, action);
+  add_demo_command(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --help-all, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // CLI11's own exit codes are 105+; the project's contract is one line and exit 2.
+    return report_error(std::string(e.what()) + " (see attnscope --help)");
+  }
+  try {
+    if (action) return action();
+    if (default_action) return default_action();
+    std::cout << app.help();
+    return kExitOk;
+  } catch (const InputError& e) {
+    return report_error(e.what());
+  } catch (const nlohmann::json::exception& e) {
+    return report_error(std::string("input: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    return report_error("out of memory: the case is too large for this machine");
+  }
+}
+
+}  // namespace attn::cli
