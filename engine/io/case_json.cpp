@@ -214,6 +214,12 @@ AttentionCase case_from_json(const json& j) {
   c.tau = float(get_number(cfg, "tau", "config.tau", 1.0));
   c.axis = softmax_axis_from_name(get_string(cfg, "normalize", "config.normalize", "keys"));
   c.mask = mask_spec_from_json(cfg.value("mask", json()));
+  for (const char* key : {"N", "M", "H", "D", "dk", "dv"}) {
+    if (cfg.contains(key)) {
+      const int v = get_int(cfg, key, std::string("config.") + key, 1);
+      require(v >= 1, std::string("config.") + key, "is " + std::to_string(v) + ", must be >= 1");
+    }
+  }
 
   const json in = j.value("inputs", json::object());
   require(in.is_object(), "inputs", "must be an object");

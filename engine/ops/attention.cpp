@@ -22,9 +22,11 @@ void attention_backward(AttentionGrads& g, const CRefM& dO, const MatRM* dA_extr
   g.dV.noalias() = c.A.transpose() * dO;
   g.dA.resize(c.A.rows(), c.A.cols());
   g.dA.noalias() = dO * V.transpose();
-  if (dA_extra) g.dA += *dA_extra;
   // A = softmax(L / tau)
   softmax_backward(g.dL, &g.dtau, g.dA, c.A, c.L, p.allowed, p.tau, p.axis);
+  // The loss's own gradient on A is shown in dA but enters the logits through dL_extra (its
+  // stable form), so it is added after the softmax backward, never through it.
+  if (dA_extra) g.dA += *dA_extra;
   if (dL_extra) {
     g.dL += *dL_extra;
     // the extra logit gradient also moves tau: d/dtau of f(L/tau) = -sum(dL_extra .* L) / tau
@@ -83,9 +85,10 @@ void attention_backward_ref(AttentionGrads& g, const MatRM& dO, const MatRM* dA_
     for (long j = 0; j < M; ++j) {
       double s = 0.0;
       for (long d = 0; d < dv; ++d) s += double(dO(i, d)) * V(j, d);
-      g.dA(i, j) = float(s + (dA_extra ? (*dA_extra)(i, j) : 0.0));
+      g.dA(i, j) = float(s);
     }
   softmax_backward_ref(g.dL, &g.dtau, g.dA, c.A, c.L, p.allowed, p.tau, p.axis);
+  if (dA_extra) g.dA += *dA_extra;  // shown, not propagated (it enters through dL_extra)
   double dt = g.dtau, ds = 0.0;
   for (long i = 0; i < N; ++i)
     for (long j = 0; j < M; ++j) {

@@ -6,9 +6,11 @@
 //   L = scale * S + B              (N, M) logits; B an additive bias (positional) or absent
 //   A = softmax(L / tau)           (N, M) over allowed keys (or queries: teaching variant)
 //   O = A V                        (N, dv)
-// Backward, given dO (N, dv), and optional extra gradients a loss puts directly on A or on L
-// (row cross-entropy uses dL_extra = (A - t) / tau, the stable form of dA = -t / A):
-//   dV = A^T dO;  dA = dO V^T (+ dA_extra);  dL = softmax_backward(dA) (+ dL_extra)
+// Backward, given dO (N, dv), and optional extra gradients a loss puts directly on A
+// (row cross-entropy: dA_extra = -t / A) together with their image on the logits (dL_extra =
+// (A - t) / tau, the stable form). dA_extra is only added to the reported dA; what propagates is
+// dL_extra, so a tiny A never divides:
+//   dV = A^T dO;  dA = dO V^T (+ dA_extra);  dL = softmax_backward(dO V^T) (+ dL_extra)
 //   dQ = scale * dL K;  dK = scale * dL^T Q;  dscale = sum(dL .* S);  dB = dL
 #pragma once
 #include "engine/core/tensor.h"
