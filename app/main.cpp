@@ -1,10 +1,100 @@
-// attnscope entry point. With a subcommand it is the CLI (app/cli/); the GUI (the ImGui loop)
-// arrives with the GUI issue. Until then, no arguments runs the demo on the built-in example.
+// attnscope entry point. With a subcommand it is the command line (app/cli/); without one it
+// opens the window: the canonical GLFW + OpenGL 3.3 + Dear ImGui loop (init, poll, new frame,
+// draw, render, swap; shutdown in reverse). What is drawn lives in app/gui/.
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <cstdio>
+#include <string>
+
 #include "app/cli/cli.h"
+#include "app/gui/gfx/gl.h"
+#include "app/gui/gui_app.h"
+
+namespace {
+std::string g_glfw_error;
+void on_glfw_error(int code, const char* description) { g_glfw_error = description ? description : "unknown"; }
+}  // namespace
 
 int main(int argc, char** argv) {
-  return attn::cli::run_cli(argc, argv, [] {
-    const char* demo_argv[] = {"attnscope", "demo"};
-    return attn::cli::run_cli(2, const_cast<char**>(demo_argv), nullptr);
-  });
+  attn::cli::GuiOptions options;
+  bool run_gui = false;
+  const int code = attn::cli::run_cli(argc, argv, &options, &run_gui);
+  if (!run_gui) return code;
+
+  glfwSetErrorCallback(on_glfw_error);
+  if (!glfwInit()) {
+    return attn::cli::report_error(
+        "cannot open a window (" + g_glfw_error +
+        "): the GUI needs an X display. Without one, use the command line: attnscope demo, attnscope compute --help");
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+  glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  GLFWwindow* window = glfwCreateWindow(options.width, options.height, "attnscope", nullptr, nullptr);
+  if (!window) {
+    glfwTerminate();
+    return attn::cli::report_error("cannot create an OpenGL 3.3 window (" + g_glfw_error +
+                                   "). Use the command line instead: attnscope --help");
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(options.screenshot.empty() ? 1 : 0);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+
+  float xscale = 1.f, yscale = 1.f;
+  glfwGetWindowContentScale(window, &xscale, &yscale);
+  attn::gui::GuiApp app;
+  if (!app.init(options, window, xscale)) {
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(window);
+    glfwTerminate();
+    return attn::cli::kExitBadInput;
+  }
+
+  int frame = 0;
+  int exit_code = 0;
+  while (!glfwWindowShouldClose(window) && !app.wants_quit()) {
+    // Sleep until an event arrives unless something animates (Play, a running job, a test run).
+    if (app.is_animating() || !options.screenshot.empty())
+      glfwPollEvents();
+    else
+      glfwWaitEventsTimeout(0.25);
+    app.before_frame();  // font atlas rebuilds must happen outside a frame
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+    app.frame();
+    ImGui::Render();
+    int fb_w = 0, fb_h = 0;
+    glfwGetFramebufferSize(window, &fb_w, &fb_h);
+    glViewport(0, 0, fb_w, fb_h);
+    glClearColor(0.12f, 0.12f, 0.13f, 1.f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    ++frame;
+    if (!options.screenshot.empty() && frame >= (options.frames > 0 ? options.frames : 5) && app.is_settled()) {
+      exit_code = app.save_screenshot(options.screenshot, fb_w, fb_h) ? 0 : attn::cli::kExitBadInput;
+      break;
+    }
+    glfwSwapBuffers(window);
+  }
+
+  app.shutdown();
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return exit_code;
 }

@@ -18,8 +18,21 @@ using Action = std::function<int()>;
 void add_compute_command(CLI::App& app, Action& action);
 void add_demo_command(CLI::App& app, Action& action);
 
-// Parses argv and runs the chosen subcommand. `default_action` runs when no subcommand is given.
-int run_cli(int argc, char** argv, const Action& default_action);
+// Options of the GUI (attnscope with no subcommand).
+struct GuiOptions {
+  std::string workspace;     // open this workspace / case file instead of the autosave
+  bool fresh = false;        // ignore the autosave: start on the built-in example
+  std::string preset;        // start on this preset
+  int width = 1500, height = 950;
+  // Test hooks: render `frames` frames, save a screenshot, exit; write named widget positions.
+  std::string screenshot;
+  int frames = 0;
+  std::string dump_widgets;
+};
+
+// Parses argv. With a subcommand, runs it and returns its exit code. Without one, fills *gui,
+// sets *run_gui = true and returns 0 (the caller opens the window).
+int run_cli(int argc, char** argv, GuiOptions* gui, bool* run_gui);
 
 // Prints "attnscope: error: <message>" on one line to stderr and returns kExitBadInput.
 int report_error(const std::string& message);

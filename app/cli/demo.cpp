@@ -67,7 +67,7 @@ int run_demo(const std::string& preset) {
 void add_demo_command(CLI::App& app, Action& action) {
   auto preset = std::make_shared<std::string>("default");
   CLI::App* sub = app.add_subcommand("demo", "Run a built-in example and print a readable summary");
-  sub->add_option("-p,--preset", *preset, "example to run: default, article");
+  sub->add_option("-p,--preset", *preset, "example to run: default, article, previous_token, copy, uniform");
   sub->callback([preset, &action] { action = [preset] { return run_demo(*preset); }; });
 }
 

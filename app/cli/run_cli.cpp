@@ -14,11 +14,21 @@ int report_error(const std::string& message) {
   return kExitBadInput;
 }
 
-int run_cli(int argc, char** argv, const Action& default_action) {
+int run_cli(int argc, char** argv, GuiOptions* gui, bool* run_gui) {
   CLI::App app{"attnscope: see, edit and export transformer attention (forward and backward)", "attnscope"};
   app.set_version_flag("--version", std::string("attnscope ") + ATTNSCOPE_VERSION);
   app.require_subcommand(0, 1);
   Action action;
+  if (gui) {
+    app.add_option("-w,--workspace", gui->workspace, "open a workspace or case JSON file in the GUI");
+    app.add_option("--preset", gui->preset, "open the GUI on a built-in example (default, article, ...)");
+    app.add_flag("--fresh", gui->fresh, "start on the built-in example, ignoring the autosaved workspace");
+    app.add_option("--width", gui->width, "window width in pixels")->check(CLI::Range(320, 16384));
+    app.add_option("--height", gui->height, "window height in pixels")->check(CLI::Range(240, 16384));
+    app.add_option("--screenshot", gui->screenshot, "test hook: save a PNG of the window after --frames frames, then exit");
+    app.add_option("--frames", gui->frames, "test hook: frames to render before --screenshot (default 5)");
+    app.add_option("--dump-widgets", gui->dump_widgets, "test hook: write named widget rectangles as JSON to this file");
+  }
   add_compute_command(app, action);
   add_demo_command(app, action);
   try {
@@ -31,8 +41,7 @@ int run_cli(int argc, char** argv, const Action& default_action) {
   }
   try {
     if (action) return action();
-    if (default_action) return default_action();
-    std::cout << app.help();
+    if (run_gui) *run_gui = true;
     return kExitOk;
   } catch (const InputError& e) {
     return report_error(e.what());

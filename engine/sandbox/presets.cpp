@@ -66,14 +66,92 @@ AttentionCase article_example() {
   return cs;
 }
 
+namespace {
+
+AttentionCase direct_case(const std::vector<std::string>& tokens, int H, int dk, int dv, bool causal) {
+  AttentionCase cs;
+  cs.query_tokens = tokens;
+  cs.key_tokens = tokens;
+  AttentionConfig& c = cs.config;
+  c.mode = AttnMode::Direct;
+  c.N = c.M = int(tokens.size());
+  c.H = H;
+  c.dk = dk;
+  c.dv = dv;
+  if (causal) {
+    MaskPart p;
+    p.kind = MaskKind::Causal;
+    c.mask.parts.push_back(p);
+  }
+  return cs;
+}
+
+}  // namespace
+
+// Previous token: q_i = 4 e_i, k_j = 4 e_{j+1}: q_i . k_j = 16 only for j = i - 1.
+AttentionCase previous_token_example() {
+  const std::vector<std::string> toks = {"a", "b", "c", "d", "e", "f", "g", "h"};
+  const int n = int(toks.size());
+  AttentionCase cs = direct_case(toks, 1, n, n, true);
+  MatRM Q = MatRM::Zero(n, n), K = MatRM::Zero(n, n);
+  for (int i = 0; i < n; ++i) {
+    Q(i, i) = 4.f;
+    if (i + 1 < n) K(i, i + 1) = 4.f;
+  }
+  cs.tensors.Q = {Q};
+  cs.tensors.K = {K};
+  cs.tensors.V = {MatRM::Identity(n, n)};
+  return cs;
+}
+
+// Copy (induction): "A B C D A B C D". A query looks for keys whose PREVIOUS token equals its
+// own token, i.e. the token after its earlier occurrence, and V copies that token's identity, so
+// O predicts the next token of the repeated half.
+AttentionCase copy_example() {
+  const std::vector<std::string> toks = {"A", "B", "C", "D", "A", "B", "C", "D"};
+  const int n = int(toks.size()), vocab = 4;
+  AttentionCase cs = direct_case(toks, 1, vocab, vocab, true);
+  MatRM Q = MatRM::Zero(n, vocab), K = MatRM::Zero(n, vocab), V = MatRM::Zero(n, vocab);
+  for (int i = 0; i < n; ++i) {
+    const int id = i % vocab;
+    Q(i, id) = 4.f;
+    if (i > 0) K(i, (i - 1) % vocab) = 4.f;
+    V(i, id) = 1.f;
+  }
+  cs.tensors.Q = {Q};
+  cs.tensors.K = {K};
+  cs.tensors.V = {V};
+  return cs;
+}
+
+// Uniform: Q = 0 makes every logit 0, so each query spreads its weight evenly over what it sees.
+AttentionCase uniform_example() {
+  const std::vector<std::string> toks = {"the", "cat", "sat", "on", "the", "mat"};
+  const int n = int(toks.size());
+  AttentionCase cs = direct_case(toks, 1, 4, n, true);
+  MatRM K(n, 4);
+  for (int i = 0; i < n; ++i)
+    for (int d = 0; d < 4; ++d) K(i, d) = float((i * 7 + d * 3) % 5) - 2.f;
+  cs.tensors.Q = {MatRM::Zero(n, 4)};
+  cs.tensors.K = {K};
+  cs.tensors.V = {MatRM::Identity(n, n)};
+  return cs;
+}
+
 std::vector<PresetInfo> preset_list() {
   return {{"default", "the cat sat on the mat: a previous-token head and a noun head (causal)"},
-          {"article", "worked example: one query 2, keys 1, 2, 3, no scaling"}};
+          {"article", "worked example: one query 2, keys 1, 2, 3, no scaling"},
+          {"previous_token", "every token attends to the one before it"},
+          {"copy", "A B C D A B C D: the second half attends to the token after its first occurrence"},
+          {"uniform", "Q = 0: every query spreads its weight evenly"}};
 }
 
 AttentionCase make_preset(const std::string& name) {
   if (name == "default") return default_example();
   if (name == "article") return article_example();
+  if (name == "previous_token") return previous_token_example();
+  if (name == "copy") return copy_example();
+  if (name == "uniform") return uniform_example();
   std::string names;
   for (const auto& p : preset_list()) names += (names.empty() ? "" : ", ") + p.name;
   throw InputError("preset", "unknown preset '" + name + "' (allowed: " + names + ")");

@@ -23,4 +23,8 @@ AttentionCase default_example();
 // alpha_1j = e^(2 k_j) / (e^2 + e^4 + e^6).
 AttentionCase article_example();
 
+AttentionCase previous_token_example();
+AttentionCase copy_example();
+AttentionCase uniform_example();
+
 }  // namespace attn

@@ -1,0 +1,69 @@
+// Everything the GUI knows, in plain structs. Panels read and edit AppState; they never own state
+// of their own beyond ImGui's widget ids. The case is the source of truth; the result is derived
+// from it (recomputed when edit_version moves past result_version).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/sandbox/case.h"
+#include "app/gui/undo.h"
+#include "engine/sandbox/multihead.h"
+
+namespace attn::gui {
+
+// The stages of the pipeline strip, in order.
+enum class Stage { RawScores, Scaled, Logits, Weights, Output };
+// The gradient maps.
+enum class GradView { dS, dA, dQ, dK, dV };
+
+struct RangeSettings {
+  enum class Mode { Fixed, Auto, Percentile } mode = Mode::Auto;
+  float vmin = 0.f, vmax = 1.f;  // Fixed
+  float percentile = 99.f;       // Percentile: clip at this percentile of |v| (or of v)
+  bool log_scale = false;        // sequential maps only, needs vmin > 0
+};
+
+struct ViewSettings {
+  std::string colormap = "viridis";  // sequential, for weights
+  std::string diverging = "diverging";
+  int head = 0;
+  Stage stage = Stage::Weights;
+  GradView grad = GradView::dS;
+  int selected_row = -1;  // a query row highlighted everywhere, -1 = none
+  RangeSettings weights_range{RangeSettings::Mode::Fixed, 0.f, 1.f, 99.f, false};
+  RangeSettings scores_range{};
+  RangeSettings grad_range{};
+  float learning_rate = 0.5f;
+  bool show_values = true;  // numbers in cells when they fit
+};
+
+struct StatusLine {
+  std::string message;
+  bool is_error = false;
+  double when = 0.0;  // glfwGetTime() of the message
+};
+
+struct AppState {
+  AttentionCase cs;                 // what the user edits (source of truth)
+  uint64_t edit_version = 1;        // bumps on every edit
+  AttentionResult result;           // the last successful compute
+  uint64_t result_version = 0;      // edit_version that `result` belongs to
+  std::string compute_error;        // why the current case cannot be computed (state is kept)
+  double compute_ms = 0.0;
+  ViewSettings view;
+  std::string sentence;             // the token text box
+  std::vector<double> loss_history; // for the loss curve (Step / Play)
+  bool playing = false;
+  StatusLine status;
+  std::string workspace_path;       // last saved / opened file, "" = none
+  UndoStack undo;
+  bool quit = false;
+};
+
+// Call before changing s.cs: records an undo snapshot. Then call mark_edited after the change.
+inline void begin_edit(AppState& s) { s.undo.push(s.cs, s.sentence); }
+// Marks the case edited (the next frame recomputes and the autosave runs).
+inline void mark_edited(AppState& s) { ++s.edit_version; }
+
+}  // namespace attn::gui

@@ -1,0 +1,209 @@
+#include "app/gui/gui_app.h"
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "app/gui/gfx/heatmap_renderer.h"
+#include "app/gui/gfx/screenshot.h"
+#include "app/gui/panels/panels.h"
+#include "app/gui/test_hooks.h"
+#include "app/gui/workspace.h"
+#include "engine/core/error.h"
+#include "engine/io/xdg_paths.h"
+#include "engine/sandbox/presets.h"
+
+namespace attn::gui {
+
+namespace {
+constexpr float kControlsWidth = 330.f;
+constexpr double kAutosaveDelay = 1.0;  // seconds after the last edit
+
+void note_text_for_fonts(FontManager& fonts, const AppState& s) {
+  fonts.want_text(s.sentence);
+  for (const auto& t : s.cs.query_tokens) fonts.want_text(t);
+  for (const auto& t : s.cs.key_tokens) fonts.want_text(t);
+}
+}  // namespace
+
+bool GuiApp::init(const cli::GuiOptions& options, GLFWwindow* window, float content_scale) {
+  ctx_.window = window;
+  ctx_.fonts = &fonts_;
+  ImGuiIO& io = ImGui::GetIO();
+  // imgui.ini lives in the XDG config folder, never in the working directory.
+  const std::string cfg = xdg_config_dir();
+  ini_path_ = cfg.empty() ? "" : cfg + "/imgui.ini";
+  io.IniFilename = ini_path_.empty() ? nullptr : ini_path_.c_str();
+  ImGui::StyleColorsDark();
+  ImGui::GetStyle().ScaleAllSizes(content_scale);
+  fonts_.init(15.f * content_scale);
+  try {
+    gfx::heatmap_renderer_init();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "attnscope: error: %s\n", e.what());
+    return false;
+  }
+  hooks_set_output(options.dump_widgets);
+
+  // What to open: --workspace, else --preset, else the autosave (unless --fresh), else the example.
+  state_.cs = default_example();
+  try {
+    if (!options.workspace.empty()) {
+      load_workspace(state_, options.workspace);
+      state_.workspace_path = options.workspace;
+      set_status(state_, "opened " + options.workspace);
+    } else if (!options.preset.empty()) {
+      state_.cs = make_preset(options.preset);
+    } else if (!options.fresh && !autosave_path().empty()) {
+      FILE* f = std::fopen(autosave_path().c_str(), "rb");
+      if (f) {
+        std::fclose(f);
+        try {
+          load_workspace(state_, autosave_path());
+          set_status(state_, "restored the last session");
+        } catch (const InputError& e) {
+          // Keep the unreadable file for the user; start on the example.
+          std::rename(autosave_path().c_str(), (autosave_path() + ".unreadable").c_str());
+          set_status(state_, std::string("could not restore the last session (kept as workspace.json.unreadable): ") + e.what(), true);
+        }
+      }
+    }
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "attnscope: error: %s\n", e.what());
+    return false;
+  }
+  if (state_.sentence.empty())
+    for (size_t i = 0; i < state_.cs.query_tokens.size(); ++i) state_.sentence += (i ? " " : "") + state_.cs.query_tokens[i];
+  autosave_enabled_ = options.screenshot.empty() || !options.dump_widgets.empty() || true;
+  note_text_for_fonts(fonts_, state_);
+  mark_edited(state_);
+  autosaved_version_ = state_.edit_version;
+  return true;
+}
+
+void GuiApp::before_frame() {
+  note_text_for_fonts(fonts_, state_);
+  fonts_.rebuild_if_needed();
+}
+
+void GuiApp::recompute_if_needed() {
+  if (state_.result_version == state_.edit_version) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    AttentionResult r = run_attention(state_.cs, true);
+    state_.result = std::move(r);
+    state_.compute_error.clear();
+  } catch (const InputError& e) {
+    state_.compute_error = e.what();  // shown; the last good result stays on screen
+  } catch (const std::bad_alloc&) {
+    state_.compute_error = "out of memory: make N, M or H smaller";
+  }
+  state_.compute_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  state_.result_version = state_.edit_version;
+  if (state_.view.head >= state_.cs.config.H) state_.view.head = state_.cs.config.H - 1;
+  if (state_.view.selected_row >= state_.cs.config.N) state_.view.selected_row = -1;
+}
+
+void GuiApp::handle_shortcuts() {
+  ImGuiIO& io = ImGui::GetIO();
+  const bool ctrl = io.KeyCtrl;
+  if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_Z, false)) {
+    const bool ok = io.KeyShift ? state_.undo.redo(state_.cs, state_.sentence) : state_.undo.undo(state_.cs, state_.sentence);
+    if (ok) mark_edited(state_);
+    set_status(state_, ok ? (io.KeyShift ? "redo" : "undo") : (io.KeyShift ? "nothing to redo" : "nothing to undo"));
+  }
+  if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_Y, false)) {
+    if (state_.undo.redo(state_.cs, state_.sentence)) mark_edited(state_);
+  }
+  if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_S, false)) {
+    if (state_.workspace_path.empty() || io.KeyShift) {
+      ctx_.open_save_as = true;
+    } else {
+      try {
+        save_workspace(state_, state_.workspace_path);
+        set_status(state_, "saved " + state_.workspace_path);
+      } catch (const InputError& e) {
+        set_status(state_, e.what(), true);
+      }
+    }
+  }
+  if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_O, false)) ctx_.open_open = true;
+  if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) state_.quit = true;
+  if (!io.WantTextInput && ImGui::IsKeyPressed(GLFW_KEY_F1, false)) ctx_.open_shortcuts = true;
+}
+
+void GuiApp::frame() {
+  handle_shortcuts();
+  recompute_if_needed();
+
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->WorkPos);
+  ImGui::SetNextWindowSize(vp->WorkSize);
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_MenuBar |
+                                 ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings;
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.f);
+  ImGui::Begin("attnscope", nullptr, flags);
+  ImGui::PopStyleVar();
+  draw_menu_bar(state_, ctx_);
+  const float status_h = ImGui::GetFrameHeightWithSpacing() + 2.f;
+  const float body_h = ImGui::GetContentRegionAvail().y - status_h;
+  ImGui::BeginChild("controls", ImVec2(kControlsWidth * ImGui::GetIO().FontGlobalScale, body_h), true);
+  draw_controls_panel(state_, ctx_);
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("views", ImVec2(0, body_h), false);
+  if (ImGui::BeginTabBar("view_tabs")) {
+    if (ImGui::BeginTabItem("Sandbox")) {
+      draw_sandbox_panel(state_, ctx_);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::EndChild();
+  draw_status_bar(state_, ctx_);
+  draw_file_popups(state_, ctx_);
+  ImGui::End();
+
+  // Every edit recomputes before the next frame's drawing; the same frame shows it when the
+  // panel that edited draws after the compute (most do: the compute runs first next frame).
+  if (state_.edit_version != last_seen_version_) {
+    last_seen_version_ = state_.edit_version;
+    last_edit_time_ = glfwGetTime();
+  }
+  autosave(false);
+  hooks_end_frame();
+}
+
+void GuiApp::autosave(bool force) {
+  if (!autosave_enabled_ || autosaved_version_ == state_.edit_version) return;
+  if (!force && glfwGetTime() - last_edit_time_ < kAutosaveDelay) return;
+  const std::string path = autosave_path();
+  if (path.empty()) return;
+  try {
+    save_workspace(state_, path);
+    autosaved_version_ = state_.edit_version;
+  } catch (const InputError& e) {
+    set_status(state_, std::string("autosave failed: ") + e.what(), true);
+    autosaved_version_ = state_.edit_version;  // do not retry every frame
+  }
+}
+
+void GuiApp::shutdown() {
+  autosave(true);
+  ctx_.heatmaps.clear();
+  gfx::heatmap_renderer_shutdown();
+}
+
+bool GuiApp::save_screenshot(const std::string& path, int width, int height) {
+  std::string error;
+  if (!gfx::save_framebuffer_png(path, width, height, &error)) {
+    std::fprintf(stderr, "attnscope: error: %s\n", error.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace attn::gui

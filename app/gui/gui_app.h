@@ -1,0 +1,53 @@
+// The GUI application: owns the state, the fonts and the heatmap widgets, and draws one frame
+// at a time (called from the loop in app/main.cpp). Layout (DESIGN.md, "Front end"): a menu bar,
+// a control column on the left, tabbed views on the right, a status line at the bottom.
+#pragma once
+#include <map>
+#include <string>
+
+#include "app/cli/cli.h"
+#include "app/gui/app_state.h"
+#include "app/gui/fonts.h"
+#include "app/gui/widgets/heatmap_view.h"
+
+struct GLFWwindow;
+
+namespace attn::gui {
+
+// What panels share besides AppState: GPU-side widgets and services of the window.
+struct GuiContext {
+  FontManager* fonts = nullptr;
+  GLFWwindow* window = nullptr;
+  std::map<std::string, HeatmapWidget> heatmaps;  // one per on-screen heatmap, by name
+  HeatmapWidget& heatmap(const std::string& name) { return heatmaps[name]; }
+  // Popups requested by the menu / shortcuts, opened by the panels that own them.
+  bool open_save_as = false, open_open = false, open_shortcuts = false;
+};
+
+class GuiApp {
+ public:
+  bool init(const cli::GuiOptions& options, GLFWwindow* window, float content_scale);
+  void before_frame();
+  void frame();
+  void shutdown();
+  bool wants_quit() const { return state_.quit; }
+  bool is_animating() const { return state_.playing; }
+  bool is_settled() const { return state_.result_version == state_.edit_version || !state_.compute_error.empty(); }
+  bool save_screenshot(const std::string& path, int width, int height);
+
+ private:
+  void handle_shortcuts();
+  void recompute_if_needed();
+  void autosave(bool force);
+
+  AppState state_;
+  FontManager fonts_;
+  GuiContext ctx_;
+  std::string ini_path_;
+  uint64_t autosaved_version_ = 0;
+  uint64_t last_seen_version_ = 0;
+  double last_edit_time_ = 0.0;
+  bool autosave_enabled_ = true;
+};
+
+}  // namespace attn::gui

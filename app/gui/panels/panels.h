@@ -1,0 +1,18 @@
+// The panels of the window, one file each. Each draws into the current ImGui window region
+// it is given and edits AppState through begin_edit / mark_edited.
+#pragma once
+#include "app/gui/app_state.h"
+#include "app/gui/gui_app.h"
+
+namespace attn::gui {
+
+void draw_menu_bar(AppState& s, GuiContext& ctx);
+void draw_controls_panel(AppState& s, GuiContext& ctx);
+void draw_sandbox_panel(AppState& s, GuiContext& ctx);
+void draw_status_bar(AppState& s, GuiContext& ctx);
+void draw_file_popups(AppState& s, GuiContext& ctx);
+
+// Sets the status line (shown at the bottom until replaced).
+void set_status(AppState& s, const std::string& message, bool is_error = false);
+
+}  // namespace attn::gui
