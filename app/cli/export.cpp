@@ -1,0 +1,98 @@
+// `attnscope export --input case.json --view weights --head 0 --out f.png`: a heatmap of one view
+// as a figure (PNG, SVG, PDF: labels, title, colour bar) or as raw data (CSV, JSON, .npy); the
+// format comes from the extension. --all-heads gives a grid figure (or one file per head when
+// --out is a folder). Everything is rendered in memory first, then written atomically.
+#include <filesystem>
+#include <memory>
+
+#include "app/cli/cli.h"
+#include "engine/figure/export_view.h"
+#include "engine/io/atomic_file.h"
+#include "engine/io/case_json.h"
+#include "engine/sandbox/multihead.h"
+
+namespace attn::cli {
+
+namespace {
+
+struct ExportOptions {
+  std::string input, out, view = "weights", format, colormap, title;
+  int head = 0, layer = 0, width = 0;
+  float vmin = 0, vmax = 0;
+  double clip = 0, cell_px = 0, dpi = 96, font_pt = 9;
+  bool all_heads = false, log = false, annotate = false, transparent = false, per_head_scale = false;
+  CLI::Option *vmin_opt = nullptr, *vmax_opt = nullptr, *clip_opt = nullptr, *title_opt = nullptr;
+};
+
+int run_export(const ExportOptions& o) {
+  ExportRequest req;
+  req.view = o.view;
+  view_info(o.view);  // unknown views fail before any work
+  req.layer = o.layer;
+  req.head = o.head;
+  req.all_heads = o.all_heads;
+  req.per_panel_scale = o.per_head_scale;
+  req.source = o.input == "-" ? "stdin" : std::filesystem::path(o.input).filename().string();
+  if (!o.colormap.empty()) req.range.cmap = colormap_from_name(o.colormap).id;
+  if (o.vmin_opt->count()) req.range.vmin = o.vmin;
+  if (o.vmax_opt->count()) req.range.vmax = o.vmax;
+  if (o.clip_opt->count()) req.range.clip_percentile = o.clip;
+  req.range.log = o.log;
+  if (o.title_opt->count()) req.title = o.title;
+  req.style.cell_px = o.cell_px;
+  req.style.width_px = o.width;
+  req.style.dpi = o.dpi;
+  req.style.font_pt = o.font_pt;
+  req.style.annotate = o.annotate;
+  req.style.transparent = o.transparent;
+
+  std::optional<ExportFormat> format;
+  if (!o.format.empty()) format = export_format_from_name(o.format);
+  std::error_code ec;
+  const bool folder = o.out != "-" && !o.out.empty() && (o.out.back() == '/' || std::filesystem::is_directory(o.out, ec));
+  if (!format && !folder && o.out != "-") export_format_from_path(o.out);  // a bad extension fails early
+
+  const AttentionCase c = case_from_text(read_file(o.input, "input"), o.input);
+  const AttentionResult r = run_attention(c, view_info(o.view).needs_loss);
+  write_export(plan_export(c, r, req, o.out, format));
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& app, Action& action) {
+  auto o = std::make_shared<ExportOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "export", "Export a view as a figure (.png .svg .pdf: labels, title, colour bar) or data (.csv .json .npy)");
+  sub->add_option("-i,--input", o->input, "case or workspace JSON file ('-' = stdin)")->required();
+  sub->add_option("-o,--out", o->out,
+                  "output file (format from the extension: .png .svg .pdf .csv .json .npy; '-' = stdout with "
+                  "--format), or a folder (existing, or ending in '/') for one file per head")
+      ->required();
+  sub->add_option("--view", o->view, "what to draw: " + view_names() + " (default weights)");
+  sub->add_option("--head", o->head, "head index, 0-based (default 0)");
+  sub->add_option("--layer", o->layer, "layer index (a case has one layer: 0)");
+  sub->add_flag("--all-heads", o->all_heads, "every head: a grid figure for a file, one file per head for a folder");
+  sub->add_flag("--per-head-scale", o->per_head_scale, "grid: each head its own range and colour bar");
+  sub->add_option("--format", o->format, "png, svg, pdf, csv, json or npy (default: from the extension; png for a folder)");
+  std::string cmaps;
+  for (const std::string& n : colormap_names()) cmaps += (cmaps.empty() ? "" : ", ") + n;
+  sub->add_option("--colormap", o->colormap,
+                  cmaps + " (default viridis for weights, rdbu centred on 0 for scores and gradients)");
+  o->vmin_opt = sub->add_option("--vmin", o->vmin, "value at the low end of the colormap");
+  o->vmax_opt = sub->add_option("--vmax", o->vmax, "value at the high end of the colormap");
+  o->clip_opt = sub->add_option("--clip-percentile", o->clip,
+                                "clip the range to the P-th percentile, P in (50, 100] (e.g. 99)");
+  sub->add_flag("--log", o->log, "log10 colour scale (positive values; others take the low end)");
+  CLI::Option* cell = sub->add_option("--cell-px", o->cell_px, "pixels per cell (default: about 5 inches per heatmap)");
+  CLI::Option* width = sub->add_option("--width", o->width, "figure width in pixels (cells fit it)");
+  cell->excludes(width);
+  sub->add_option("--dpi", o->dpi, "pixels per inch: recorded in PNG; text sizes are in points (default 96)");
+  sub->add_option("--font-size", o->font_pt, "label size in points (default 9)");
+  sub->add_flag("--annotate", o->annotate, "print each value in cells large enough to hold it");
+  o->title_opt = sub->add_option("--title", o->title, "figure title (default \"L0 H3 \u00b7 weights\"; \"\" = none)");
+  sub->add_flag("--transparent", o->transparent, "transparent background instead of white");
+  sub->callback([o, &action] { action = [o] { return run_export(*o); }; });
+}
+
+}  // namespace attn::cli
