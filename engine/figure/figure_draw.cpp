@@ -207,13 +207,14 @@ void draw_colorbar(cairo_t* cr, const TextMaker& text, const ColorScale& scale, 
   const std::vector<double> ticks = scale.log ? scale_ticks(scale, max_ticks) : nice_ticks(scale.vmin, scale.vmax, max_ticks, &step);
   cairo_set_source_rgb(cr, kInk, kInk, kInk);
   cairo_set_line_width(cr, 1.0);
+  const std::vector<std::string> texts = tick_texts(scale, ticks, step);
   const double x0 = bar.x + bar.w + 1;
-  for (double t : ticks) {
-    const double y = bar.y + bar.h - scale_position(scale, t) * bar.h;
+  for (size_t k = 0; k < ticks.size(); ++k) {
+    const double y = bar.y + bar.h - scale_position(scale, ticks[k]) * bar.h;
     cairo_move_to(cr, x0, y);
     cairo_line_to(cr, x0 + m.tick_len, y);
     cairo_stroke(cr);
-    LayoutPtr l = text.make(format_tick(t, scale.log ? t : step), m.tick_font_px);
+    LayoutPtr l = text.make(texts[k], m.tick_font_px);
     const TextSize s = TextMaker::size(l.get());
     const double ty = std::clamp(y - s.h / 2, 0.0, figure_h - s.h);
     text.draw(l.get(), x0 + m.tick_len + m.gap, ty);

@@ -115,7 +115,7 @@ double tick_label_width(const ColorScale& s, double bar_h, const TextMaker& text
   double step = 1;
   std::vector<double> ticks = s.log ? scale_ticks(s, max_ticks) : nice_ticks(s.vmin, s.vmax, max_ticks, &step);
   double w = 0;
-  for (double t : ticks) w = std::max(w, text.measure(format_tick(t, s.log ? t : step), m.tick_font_px).w);
+  for (const std::string& t : tick_texts(s, ticks, step)) w = std::max(w, text.measure(t, m.tick_font_px).w);
   return w;
 }
 
@@ -154,7 +154,7 @@ FigureLayout layout_for_cell(const FigureSpec& spec, const Measured& ms, double 
     const LabelWidths& lw = *ms.labels[size_t(k)];
     pl.row_step = label_step(cell, m.line_px);
     const double col_max = max_drawn(lw.cols, 1);
-    pl.col_rotated = col_max > cell - 2;
+    pl.col_rotated = col_max > cell - std::max(4.0, 0.5 * m.font_px);  // room between neighbours
     pl.col_step = pl.col_rotated ? label_step(cell, m.line_px) : 1;
     const double row_w = show_rows ? max_drawn(lw.rows, pl.row_step) : 0;
     const double col_h = show_cols ? (pl.col_rotated ? max_drawn(lw.cols, pl.col_step) : m.line_px) : 0;

@@ -76,6 +76,35 @@ std::string format_tick(double v, double step) {
   return with_true_minus(buf);
 }
 
+std::vector<std::string> tick_texts(const ColorScale& s, const std::vector<double>& ticks, double step) {
+  std::vector<std::string> out;
+  if (!s.log) {
+    for (double t : ticks) out.push_back(format_tick(t, step));
+    return out;
+  }
+  bool decades = true;
+  for (double t : ticks) {
+    const double e = std::log10(t);
+    decades = decades && std::abs(e - std::round(e)) < 1e-9;
+  }
+  static const char* kSup[] = {"\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",
+                               "\u2075", "\u2076", "\u2077", "\u2078", "\u2079"};
+  for (double t : ticks) {
+    if (!decades) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", t);
+      out.push_back(with_true_minus(buf));
+      continue;
+    }
+    const int e = int(std::lround(std::log10(t)));
+    std::string text = "10";
+    if (e < 0) text += "\u207b";  // superscript minus
+    for (char ch : std::to_string(std::abs(e))) text += kSup[ch - '0'];
+    out.push_back(text);
+  }
+  return out;
+}
+
 std::string format_cell(float v, double ref) {
   char buf[64];
   if (ref >= 0.1 && ref < 100.0) {

@@ -18,6 +18,10 @@ std::vector<double> scale_ticks(const ColorScale& s, int max_count);
 // Tick text with just enough decimals for the step ("0.25" -> step 0.05 gives "0.25"), "1e-05"
 // style for very large or small values, and a true minus sign (U+2212).
 std::string format_tick(double v, double step);
+// The texts of a colour bar's ticks: format_tick on a linear scale; on a log scale "10⁻³"-style
+// powers of ten when every tick is one, else %g.
+std::vector<std::string> tick_texts(const ColorScale& s, const std::vector<double>& ticks, double step);
+
 // A cell's value for annotations: two decimals ("0.25", "-3.10", "0.00") when the panel's
 // largest |v| (ref) is in [0.1, 100), else two significant digits ("1.2e-05", "3.4e+02").
 std::string format_cell(float v, double ref);

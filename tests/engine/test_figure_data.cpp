@@ -178,6 +178,9 @@ TEST(Ticks, NiceValuesAndText) {
   ASSERT_EQ(t.size(), 5u);
   EXPECT_DOUBLE_EQ(t.front(), 1e-4);
   EXPECT_DOUBLE_EQ(t.back(), 1.0);
+  const std::vector<std::string> texts = tick_texts(log, t, 0);
+  EXPECT_EQ(texts.front(), "10\u207b\u2074");
+  EXPECT_EQ(texts.back(), "10\u2070");
 }
 
 TEST(MatrixWriters, NpyIsVersionOneFloat32LittleEndianCOrderBitExact) {
