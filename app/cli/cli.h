@@ -17,6 +17,7 @@ using Action = std::function<int()>;
 
 void add_compute_command(CLI::App& app, Action& action);
 void add_demo_command(CLI::App& app, Action& action);
+void add_pe_command(CLI::App& app, Action& action);
 void add_export_command(CLI::App& app, Action& action);
 
 // Options of the GUI (attnscope with no subcommand).

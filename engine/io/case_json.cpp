@@ -1,7 +1,9 @@
 #include "engine/io/case_json.h"
 
 #include "engine/core/error.h"
+#include "engine/io/positional_json.h"
 #include "engine/sandbox/init.h"
+#include "engine/sandbox/positional.h"
 
 namespace attn {
 
@@ -199,6 +201,8 @@ AttentionCase case_from_json(const json& j) {
   c.dk = get_int(cfg, "dk", "config.dk", 0);
   c.dv = get_int(cfg, "dv", "config.dv", c.dk);
   c.self_attention = cfg.value("self_attention", true);
+  c.positional = positional_from_json(cfg.value("positional", json()));
+  c.score = score_from_json(cfg.value("score", json()));
   if (cfg.contains("scale")) {
     const json& s = cfg.at("scale");
     if (s.is_number()) {
@@ -211,6 +215,11 @@ AttentionCase case_from_json(const json& j) {
       throw InputError("config.scale", "is " + s.dump() + ", expected inv_sqrt_dk, inv_dk, one or a number");
     }
   }
+  // Without a scale, only the scaled dot product scales (1/sqrt(dk)); the other scores use s = 1.
+  if (!cfg.contains("scale") && c.score.kind != ScoreKind::ScaledDot) c.scale_mode = ScaleMode::One;
+  if (c.score.kind == ScoreKind::Dot && cfg.contains("scale"))
+    require(c.scale_mode == ScaleMode::One || (c.scale_mode == ScaleMode::Custom && c.custom_scale == 1.f),
+            "config.scale", "the plain dot score has s = 1; use config.score = scaled_dot for another scale");
   c.tau = float(get_number(cfg, "tau", "config.tau", 1.0));
   c.axis = softmax_axis_from_name(get_string(cfg, "normalize", "config.normalize", "keys"));
   c.mask = mask_spec_from_json(cfg.value("mask", json()));
@@ -234,6 +243,7 @@ AttentionCase case_from_json(const json& j) {
     if (c.M == 0) c.M = c.N;
     if (c.dv == 0) c.dv = c.dk;
     init_random_tensors(cs, uint64_t(seed), std, rnd.value("biases", false));
+    init_random_positional_and_score(cs, uint64_t(seed), std);
   }
   auto heads = [&](const char* key, std::vector<MatRM>& dst) {
     if (in.contains(key)) dst = matrices_from_json(in.at(key), key);
@@ -255,7 +265,9 @@ AttentionCase case_from_json(const json& j) {
   if (in.contains("Y")) t.Y = matrix_from_json(in.at("Y"), "Y");
   if (in.contains("Wo")) t.Wo = matrix_from_json(in.at("Wo"), "Wo");
   if (in.contains("bo")) t.bo = rowvec_from_json(in.at("bo"), "bo");
+  positional_inputs_from_json(t, in);
   infer_dims(cs, cfg);
+  infer_positional_dims(cs, cfg);
   if (c.dv == 0) c.dv = c.dk;
 
   if (j.contains("tokens")) {
@@ -329,6 +341,8 @@ json case_to_json(const AttentionCase& cs) {
     cfg["scale"] = c.custom_scale;
   else
     cfg["scale"] = scale_mode_name(c.scale_mode);
+  if (c.positional.kind != PosKind::None) cfg["positional"] = positional_to_json(c.positional);
+  if (c.score.kind != ScoreKind::ScaledDot) cfg["score"] = score_to_json(c.score);
   json in = json::object();
   auto heads = [&](const char* key, const std::vector<MatRM>& v) {
     if (v.empty()) return;
@@ -361,6 +375,7 @@ json case_to_json(const AttentionCase& cs) {
     if (t.bo.size() > 0) in["bo"] = rowvec_to_json(t.bo);
   }
   heads("bias", t.bias);
+  positional_inputs_to_json(in, cs);
   json j = {{"schema_version", kSchemaVersion}, {"config", cfg}, {"inputs", in}};
   if (!cs.query_tokens.empty() || !cs.key_tokens.empty())
     j["tokens"] = {{"queries", cs.query_tokens}, {"keys", cs.key_tokens}};

@@ -8,6 +8,11 @@
 //                  "grad": { "dQ", "dK", "dV", "dA", "dS" (w.r.t. the logits), "dWq", ... } } ],
 //     "output": O (N x H*dv), "Z": (projection),
 //     "loss": {"kind", "value"}, "grad": {"dZ", "dO", "dX", "dY", "dWo", "dbo", "dtau", "dscale"} }
+// With a positional encoding or another score function (README: "Positional encodings and score
+// functions"), heads also carry "rope_Q", "rope_K", "shaw_scores", "bias" (inputs.bias + ALiBi/T5),
+// "pe_terms" {"cc", "cp", "pc", "pp"} and grads "dW_score", "dWq_score", "dWk_score", "dv_score",
+// "dshaw_aK", "dshaw_aV"; the top level carries "positional" {"kind", "pe", "pe_keys",
+// "alibi_slopes", "t5_buckets", "shaw_distance", "rotary_dim", ...} and grads "dpe_table", "dt5_table".
 #pragma once
 #include "engine/io/json_matrix.h"
 #include "engine/sandbox/multihead.h"

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/core/error.h"
+#include "engine/sandbox/positional.h"
 
 namespace attn {
 
@@ -78,6 +79,7 @@ LossKind loss_kind_from_name(const std::string& s) { return value_of(kLosses, s,
 SoftmaxAxis softmax_axis_from_name(const std::string& s) { return value_of(kAxes, s, "config.normalize"); }
 
 float scale_value(const AttentionConfig& c) {
+  if (c.score.kind == ScoreKind::Dot) return 1.f;  // the plain dot product has no scale
   switch (c.scale_mode) {
     case ScaleMode::InvSqrtDk: return 1.f / std::sqrt(float(c.dk));
     case ScaleMode::InvDk: return 1.f / float(c.dk);
@@ -109,9 +111,10 @@ void validate_case(const AttentionCase& cs) {
                                           std::to_string(c.N));
     check_matrix(t.X, c.N, c.D, "X");
     if (!c.self_attention) check_matrix(t.Y, c.M, c.D, "Y");
-    check_heads(t.Wq, c.H, c.D, c.dk, "Wq");
-    check_heads(t.Wk, c.H, c.D, c.dk, "Wk");
-    check_heads(t.Wv, c.H, c.D, c.dv, "Wv");
+    const int din = projection_input_width(c);  // D, or D + d_p with a concatenated encoding
+    check_heads(t.Wq, c.H, din, c.dk, "Wq");
+    check_heads(t.Wk, c.H, din, c.dk, "Wk");
+    check_heads(t.Wv, c.H, din, c.dv, "Wv");
     check_bias_vecs(t.bq, c.H, c.dk, "bq");
     check_bias_vecs(t.bk, c.H, c.dk, "bk");
     check_bias_vecs(t.bv, c.H, c.dv, "bv");
@@ -119,6 +122,7 @@ void validate_case(const AttentionCase& cs) {
     if (t.bo.size() > 0) check_matrix(t.bo, 1, c.D, "bo");
   }
   if (!t.bias.empty()) check_heads(t.bias, c.H, c.N, c.M, "bias");
+  validate_positional_and_score(cs);
 
   const MaskM allowed = build_mask(c.mask, c.N, c.M);  // validates mask parameters
   const LossSpec& l = cs.loss;

@@ -8,6 +8,8 @@
 
 #include "engine/core/tensor.h"
 #include "engine/ops/mask.h"
+#include "engine/ops/rope.h"
+#include "engine/ops/scores.h"
 #include "engine/ops/softmax.h"
 
 namespace attn {
@@ -18,6 +20,33 @@ enum class AttnMode { Direct, Projection };
 enum class ScaleMode { InvSqrtDk, InvDk, One, Custom };
 enum class LossKind { None, MSE, CrossEntropy, Cell };
 
+// Positional encodings (engine/sandbox/positional.h applies them; formulas in engine/ops/):
+//   absolute (projection mode only): sinusoidal, sinusoidal_t2t, geometric, learned -> X + P or [X P]
+//   rope: rotates Q and K of every head (both modes); alibi, t5: a per-head logit bias;
+//   shaw: relative a^K / a^V vectors inside the score and the output.
+// Query i sits at position offset + i + M - N, key j at offset + j (the masks' alignment).
+enum class PosKind { None, Sinusoidal, SinusoidalT2T, Geometric, Learned, Rope, Alibi, T5, Shaw };
+enum class PosCombine { Add, Concat };
+
+struct PositionalConfig {
+  PosKind kind = PosKind::None;
+  double base = 10000.0;                        // sinusoidal, sinusoidal_t2t, rope
+  PosCombine combine = PosCombine::Add;         // absolute kinds
+  int dim = 0;                                  // width d_p of P: add needs D (0 = D); concat any (0 = D)
+  int offset = 0;                               // position of the first key (and of query 0 when N = M)
+  int max_len = 0;                              // learned: table length when drawn at random (0 = offset + M)
+  RopeLayout layout = RopeLayout::Interleaved;  // rope
+  double rotary_fraction = 1.0;                 // rope: the first floor(fraction * dk) dims rotate
+  bool bidirectional = false;                   // alibi, t5: false = causal form
+  int num_buckets = 32, max_distance = 128;     // t5
+  int clip = 4;                                 // shaw: k, distances clipped to -k..k
+};
+
+struct ScoreConfig {
+  ScoreKind kind = ScoreKind::ScaledDot;  // dot forces s = 1
+  int dim = 0;                            // additive: hidden width da (0 = dk)
+};
+
 struct AttentionConfig {
   AttnMode mode = AttnMode::Direct;
   int N = 0, M = 0, H = 1, D = 0, dk = 0, dv = 0;
@@ -27,6 +56,8 @@ struct AttentionConfig {
   float tau = 1.f;
   SoftmaxAxis axis = SoftmaxAxis::Keys;
   MaskSpec mask;
+  PositionalConfig positional;
+  ScoreConfig score;
 };
 
 struct AttentionTensors {
@@ -40,6 +71,16 @@ struct AttentionTensors {
   std::vector<MatRM> Q, K, V;        // per head: (N, dk), (M, dk), (M, dv)
   // Both: optional additive logit bias per head (N, M), e.g. a positional bias. Empty = none.
   std::vector<MatRM> bias;
+  // Positional parameters (empty unless the kind needs them).
+  MatRM pe_table;                    // learned: (L, d_p), row p = position p
+  MatRM t5_table;                    // t5: (H, num_buckets)
+  std::vector<MatRM> shaw_aK;        // shaw, per head: (2 clip + 1, dk), row r = distance r - clip
+  std::vector<MatRM> shaw_aV;        // shaw, per head: (2 clip + 1, dv)
+  // Score parameters per head (empty unless the kind needs them).
+  std::vector<MatRM> W_score;        // general: (dk, dk)
+  std::vector<MatRM> Wq_score;       // additive: (dk, da)
+  std::vector<MatRM> Wk_score;       // additive: (dk, da)
+  std::vector<RowVec> v_score;       // additive: (1, da)
 };
 
 struct LossSpec {
@@ -70,7 +111,8 @@ LossKind loss_kind_from_name(const std::string& s);
 SoftmaxAxis softmax_axis_from_name(const std::string& s);
 const char* softmax_axis_name(SoftmaxAxis a);
 
-// The scale s for a configuration (1/sqrt(dk), 1/dk, 1 or the custom value).
+// The scale s for a configuration (1/sqrt(dk), 1/dk, 1 or the custom value; always 1 for the
+// plain dot score).
 float scale_value(const AttentionConfig& c);
 
 // Checks shapes, ranges and finiteness; throws InputError naming the field and what is allowed.
