@@ -7,6 +7,7 @@
 
 #include "app/gui/panels/edit_helpers.h"
 #include "app/gui/panels/panels.h"
+#include "app/gui/test_hooks.h"
 #include "engine/figure/colormap.h"
 #include "engine/sandbox/case_edit.h"
 #include "engine/sandbox/init.h"
@@ -20,9 +21,13 @@ uint64_t g_seed = 1;
 
 void section_presets(AppState& s) {
   ImGui::SetNextItemWidth(-1);
-  if (ImGui::BeginCombo("##preset", "Load a preset...")) {
+  const bool open = ImGui::BeginCombo("##preset", "Load a preset...");
+  hook_item("preset_combo");
+  if (open) {
     for (const auto& p : preset_list()) {
-      if (ImGui::Selectable(p.name.c_str())) {
+      const bool chosen = ImGui::Selectable(p.name.c_str());
+      hook_item("preset_" + p.name);
+      if (chosen) {
         apply_edit(s, [&] {
           s.cs = make_preset(p.name);
           s.sentence.clear();
@@ -45,11 +50,16 @@ void section_tokens(AppState& s) {
   help_marker("Split on spaces; Chinese and Japanese characters are one token each. Typing changes N (and M for self-attention); values of tokens that stay are kept.");
   ImGui::SetNextItemWidth(-1);
   std::string text = s.sentence;
-  if (ImGui::InputText("##sentence", &text)) {
+  const bool typed = ImGui::InputText("##sentence", &text);
+  hook_item("sentence");
+  if (typed) {
+    // The text box always keeps what the user typed; the tokens follow only when the text is
+    // valid (an empty box shows a message and keeps the last tokens).
     apply_edit(s, [&] {
-      set_sentence(s.cs, text, g_seed + 17);
       s.sentence = text;
+      set_sentence(s.cs, text, g_seed + 17);
     });
+    s.sentence = text;
   }
   bool self = c.self_attention;
   if (ImGui::Checkbox("Self-attention (keys = queries)", &self)) {

@@ -1,0 +1,173 @@
+// The GUI as a user meets it, under Xvfb: it opens on the default example, clicks and typing
+// change what is drawn, heatmap pixels equal the colormap of known weights, CJK tokens draw as
+// glyphs, undo/redo works, the workspace survives a restart, and without a display the app
+// says so and exits 2.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "engine/figure/colormap.h"
+#include "tests/gui/gui_harness.h"
+
+namespace attn::testing {
+namespace {
+
+std::string fresh_home(const std::string& name) {
+  const std::string dir = (std::filesystem::temp_directory_path() / ("attnscope-gui-" + name + "-" + std::to_string(getpid()))).string();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// The colour a weight must have in the big map: viridis, fixed range [0, 1], the shared rule.
+Rgb expected_weight_color(float a) {
+  const Rgb8 c = colormap(ColormapId::Viridis).color(colormap_index(a, 0.f, 1.f));
+  return {c.r, c.g, c.b};
+}
+
+// A point inside cell (r, c) of a heatmap image, near its top-left corner (numbers are drawn in
+// the middle of big cells).
+void cell_point(const Rect& img, int rows, int cols, int r, int c, int* x, int* y) {
+  const double cw = double(img.x1 - img.x0) / cols, ch = double(img.y1 - img.y0) / rows;
+  *x = img.x0 + int(c * cw + std::min(4.0, cw * 0.2)) + 1;
+  *y = img.y0 + int(r * ch + std::min(4.0, ch * 0.2)) + 1;
+}
+
+#define REQUIRE_SESSION(g)                                                   \
+  if (!(g).has_display()) GTEST_SKIP() << "Xvfb could not start";          \
+  ASSERT_TRUE((g).start_app("--fresh")) << (g).app_log()
+
+TEST(GuiSandbox, OpensOnTheDefaultExampleWithExactColours) {
+  GuiSession g(fresh_home("default"));
+  REQUIRE_SESSION(g);
+  const Rect img = g.widget("big_stage_image");
+  ASSERT_GT(img.x1 - img.x0, 100);
+  const Image shot = g.screenshot("default.png");
+  // Default example, head 0 (previous token), causal, 6 x 6: A[0][0] = 1, A[1][0] = 0.975...
+  int x, y;
+  cell_point(img, 6, 6, 0, 0, &x, &y);
+  EXPECT_EQ(shot.at(x, y), expected_weight_color(1.f));
+  // Row 1 ("cat"): logits s*9 at key 0 and 0 at key 1; A = 1 / (1 + e^{-9 s}), s = 1/sqrt(6).
+  const float s = 1.f / std::sqrt(6.f), a10 = 1.f / (1.f + std::exp(-9.f * s));
+  cell_point(img, 6, 6, 1, 0, &x, &y);
+  EXPECT_EQ(shot.at(x, y), expected_weight_color(a10));
+  cell_point(img, 6, 6, 1, 1, &x, &y);
+  EXPECT_EQ(shot.at(x, y), expected_weight_color(1.f - a10));
+  // A masked cell (row 0, key 5) is the exporter's masked grey.
+  cell_point(img, 6, 6, 0, 5, &x, &y);
+  EXPECT_EQ(shot.at(x, y), (Rgb{kMaskedFill.r, kMaskedFill.g, kMaskedFill.b}));
+}
+
+TEST(GuiSandbox, PresetClickChangesTheMap) {
+  GuiSession g(fresh_home("preset"));
+  REQUIRE_SESSION(g);
+  const Rect combo = g.widget("preset_combo");
+  g.click(combo.cx(), combo.cy());
+  ASSERT_TRUE(g.has_widget("preset_article")) << "the preset list did not open";
+  const Rect item = g.widget("preset_article");
+  g.click(item.cx(), item.cy());
+  g.xdo("mousemove 5 5", 600);  // move away so no tooltip covers the map
+  const Rect img = g.widget("big_stage_image");
+  const Image shot = g.screenshot("article.png");
+  // Article: one query 2, keys 1, 2, 3, no scaling: A = e^{2k} / (e^2 + e^4 + e^6).
+  const double z = std::exp(2.0) + std::exp(4.0) + std::exp(6.0);
+  for (int j = 0; j < 3; ++j) {
+    int x, y;
+    cell_point(img, 1, 3, 0, j, &x, &y);
+    EXPECT_EQ(shot.at(x, y), expected_weight_color(float(std::exp(2.0 * (j + 1)) / z))) << "key " << j;
+  }
+}
+
+TEST(GuiSandbox, CjkTokensDrawAsDistinctGlyphs) {
+  // xdotool cannot type CJK reliably (it remaps one spare keycode per character and races), so
+  // the tokens come from a workspace file, as a user's saved work would.
+  const std::string home = fresh_home("cjk");
+  const std::string ws = home + "/cjk.json";
+  std::ofstream(ws) << R"({"schema_version": 1, "config": {"mode": "direct", "mask": "causal"},
+    "tokens": ["我", "爱", "你"],
+    "inputs": {"Q": [[[1, 0], [0, 1], [1, 1]]], "K": [[[1, 0], [0, 1], [1, 1]]], "V": [[[1, 0], [0, 1], [1, 1]]]}})";
+  GuiSession g(home);
+  if (!g.has_display()) GTEST_SKIP() << "Xvfb could not start";
+  ASSERT_TRUE(g.start_app("--workspace '" + ws + "'")) << g.app_log();
+  g.xdo("mousemove 5 5", 600);
+  const Rect img = g.widget("big_stage_image");
+  const Image shot = g.screenshot("cjk.png");
+  // Three tokens now: the row labels left of the map show three different glyphs (a missing
+  // glyph would draw the same fallback box three times).
+  const int rows = 3;
+  const double ch = double(img.y1 - img.y0) / rows;
+  std::vector<std::vector<int>> ink(rows);
+  for (int r = 0; r < rows; ++r) {
+    const int y0 = img.y0 + int(r * ch + ch / 2) - 8;
+    for (int yy = y0; yy < y0 + 16; ++yy)
+      for (int xx = std::max(0, img.x0 - 24); xx < img.x0 - 2; ++xx) {
+        const Rgb p = shot.at(xx, yy);
+        ink[r].push_back(p.r + p.g + p.b > 300 ? 1 : 0);
+      }
+  }
+  int total[rows] = {0, 0, 0};
+  for (int r = 0; r < rows; ++r)
+    for (int v : ink[r]) total[r] += v;
+  for (int r = 0; r < rows; ++r) EXPECT_GT(total[r], 10) << "row " << r << " label has no ink";
+  EXPECT_NE(ink[0], ink[1]);
+  EXPECT_NE(ink[1], ink[2]);
+  EXPECT_NE(ink[0], ink[2]);
+}
+
+// Types a sentence, runs extra key steps, quits with Ctrl+Q and returns the autosaved sentence.
+std::string type_then_quit(const std::string& home, const std::string& extra_steps) {
+  GuiSession g(home);
+  if (!g.has_display() || !g.start_app("--fresh")) {
+    ADD_FAILURE() << "cannot start: " << g.app_log();
+    return "";
+  }
+  const Rect field = g.widget("sentence");
+  g.click(field.cx(), field.cy());
+  g.xdo("key End;key --repeat 25 --delay 120 BackSpace;type --delay 40 'one two three four';key Return", 800);
+  // Modifiers are held across frames (a chord faster than one frame would reach the app as
+  // separate events, which never happens with a person at the keyboard).
+  if (!extra_steps.empty()) g.xdo("mousemove 5 5;" + extra_steps, 600);
+  g.xdo("keydown ctrl;key q;keyup ctrl", 300);
+  EXPECT_EQ(g.wait_app_exit(10), 0) << g.app_log();
+  const std::string saved = slurp_file(home + "/data/attnscope/workspace.json");
+  if (saved.empty()) {
+    ADD_FAILURE() << "no autosave written";
+    return "";
+  }
+  return nlohmann::json::parse(saved)["view"]["sentence"].get<std::string>();
+}
+
+TEST(GuiSandbox, UndoRedo) {
+  EXPECT_EQ(type_then_quit(fresh_home("undo1"), "keydown ctrl;key z;key z;keyup ctrl"), "one two three fo");
+  EXPECT_EQ(type_then_quit(fresh_home("undo2"),
+                           "keydown ctrl;key z;key z;keyup ctrl;keydown ctrl;keydown shift;key z;keyup shift;keyup ctrl"),
+            "one two three fou");
+}
+
+TEST(GuiSandbox, WorkspaceSurvivesARestart) {
+  const std::string home = fresh_home("restore");
+  ASSERT_EQ(type_then_quit(home, ""), "one two three four");
+  // A second launch without --fresh restores it.
+  GuiSession g2(home);
+  ASSERT_TRUE(g2.has_display());
+  ASSERT_TRUE(g2.start_app("")) << g2.app_log();
+  g2.xdo("keydown ctrl;key q;keyup ctrl", 300);
+  EXPECT_EQ(g2.wait_app_exit(10), 0);
+  const auto j = nlohmann::json::parse(slurp_file(home + "/data/attnscope/workspace.json"));
+  EXPECT_EQ(j["config"]["N"], 4);
+  EXPECT_EQ(j["tokens"]["queries"][3], "four");
+}
+
+TEST(GuiNoDisplay, SaysSoAndExitsTwo) {
+  const std::string home = fresh_home("nodisplay");
+  const int code = run_shell("env -u DISPLAY -u WAYLAND_DISPLAY HOME='" + home + "' '" + std::string(ATTNSCOPE_BIN) +
+                             "' --fresh >'" + home + "/out' 2>'" + home + "/err'");
+  EXPECT_EQ(code, 2);
+  const std::string err = slurp_file(home + "/err");
+  EXPECT_NE(err.find("X display"), std::string::npos) << err;
+  EXPECT_NE(err.find("attnscope demo"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace attn::testing
