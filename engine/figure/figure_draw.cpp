@@ -105,23 +105,34 @@ void hatch_masked(cairo_t* cr, const HeatmapPanel& p, const PanelLayout& pl, con
   cairo_restore(cr);
 }
 
+// Values in the cells, all at one size: the largest (up to the label size) at which the widest
+// value fits its cell; no annotations at all when that would be below 60 % of the label size.
 void annotate_cells(cairo_t* cr, const TextMaker& text, const HeatmapPanel& p, const PanelLayout& pl,
                     const Metrics& m) {
   const Box& h = pl.heatmap;
   const double cw = h.w / double(p.values.cols()), ch = h.h / double(p.values.rows());
-  const double px = std::min(m.font_px, 0.42 * std::min(cw, ch));
   const Colormap& cm = colormap(p.scale.cmap);
   double ref = 0;  // the largest |v| shown picks the number format
   for (long i = 0; i < p.values.rows(); ++i)
     for (long j = 0; j < p.values.cols(); ++j)
       if (!is_masked(p, i, j) && std::isfinite(p.values(i, j))) ref = std::max(ref, double(std::abs(p.values(i, j))));
+  double widest = 0, tallest = 0;
+  for (long i = 0; i < p.values.rows(); ++i)
+    for (long j = 0; j < p.values.cols(); ++j)
+      if (!is_masked(p, i, j)) {
+        const TextSize s = text.measure(format_cell(p.values(i, j), ref), m.font_px);
+        widest = std::max(widest, s.w);
+        tallest = std::max(tallest, s.h);
+      }
+  if (widest <= 0) return;
+  const double px = m.font_px * std::min({1.0, (cw - 4) / widest, (ch - 2) / tallest});
+  if (px < 0.6 * m.font_px) return;
   for (long i = 0; i < p.values.rows(); ++i)
     for (long j = 0; j < p.values.cols(); ++j) {
       if (is_masked(p, i, j)) continue;
       const float v = p.values(i, j);
       LayoutPtr l = text.make(format_cell(v, ref), px);
       const TextSize s = TextMaker::size(l.get());
-      if (s.w > cw - 2 || s.h > ch) continue;
       const Rgb8 c = cm.color(p.scale.index(v));
       const double luma = 0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b;
       const double ink = luma > 128 ? kInk : 1.0;
