@@ -165,6 +165,7 @@ void GuiApp::frame() {
   ImGui::EndChild();
   draw_status_bar(state_, ctx_);
   draw_file_popups(state_, ctx_);
+  draw_export_popup(state_, ctx_);
   ImGui::End();
 
   // Every edit recomputes before the next frame's drawing; the same frame shows it when the

@@ -22,6 +22,10 @@ struct GuiContext {
   HeatmapWidget& heatmap(const std::string& name) { return heatmaps[name]; }
   // Popups requested by the menu / shortcuts, opened by the panels that own them.
   bool open_save_as = false, open_open = false, open_shortcuts = false;
+  // Export of one view (engine/figure/attention_views.h names) of one head, or of all heads.
+  bool open_export = false;
+  std::string export_view = "weights";
+  int export_head = 0;
 };
 
 class GuiApp {

@@ -52,6 +52,16 @@ inline std::string slurp_file(const std::string& p) {
   return ss.str();
 }
 
+inline Image load_png(const std::string& path) {
+  Image img;
+  int n = 0;
+  unsigned char* data = stbi_load(path.c_str(), &img.w, &img.h, &n, 3);
+  if (!data) return img;
+  img.rgb.assign(data, data + size_t(img.w) * img.h * 3);
+  stbi_image_free(data);
+  return img;
+}
+
 inline int run_shell(const std::string& cmd) {
   const int st = std::system(cmd.c_str());
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -102,9 +112,9 @@ class GuiSession {
     std::filesystem::remove(widgets_path());
     app_ = fork();
     if (app_ == 0) {
-      const std::string cmd = env() + "'" + std::string(ATTNSCOPE_BIN) + "' --dump-widgets '" + widgets_path() + "' " + args +
+      const std::string cmd = "cd '" + home_ + "' && exec " + env() + "'" + std::string(ATTNSCOPE_BIN) + "' --dump-widgets '" + widgets_path() + "' " + args +
                               " >'" + home_ + "/app.log' 2>&1";
-      execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), (char*)nullptr);
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), (char*)nullptr);
       _exit(127);
     }
     for (int i = 0; i < 200; ++i) {
@@ -159,7 +169,7 @@ class GuiSession {
   }
 
   // xdotool steps separated by ';', e.g. "mousemove 10 20 click 1;type hello".
-  void xdo(const std::string& steps, int settle_ms = 400) {
+  void xdo(const std::string& steps, int settle_ms = 700) {
     std::stringstream ss(steps);
     std::string step;
     while (std::getline(ss, step, ';')) {
@@ -173,15 +183,8 @@ class GuiSession {
   Image screenshot(const std::string& name) {
     const std::string path = home_ + "/" + name;
     run_shell(env() + "import -window root '" + path + "' >/dev/null 2>&1");
-    Image img;
-    int n = 0;
-    unsigned char* data = stbi_load(path.c_str(), &img.w, &img.h, &n, 3);
-    if (!data) {
-      ADD_FAILURE() << "cannot read screenshot " << path;
-      return img;
-    }
-    img.rgb.assign(data, data + size_t(img.w) * img.h * 3);
-    stbi_image_free(data);
+    Image img = load_png(path);
+    if (img.w == 0) ADD_FAILURE() << "cannot read screenshot " << path;
     return img;
   }
 

@@ -159,6 +159,35 @@ TEST(GuiSandbox, WorkspaceSurvivesARestart) {
   EXPECT_EQ(j["tokens"]["queries"][3], "four");
 }
 
+TEST(GuiSandbox, ExportEqualsTheCliExportOfTheSameView) {
+  const std::string home = fresh_home("export");
+  const std::string ws = home + "/case.json";
+  std::ofstream(ws) << R"({"schema_version": 1, "config": {"mode": "direct", "mask": "causal", "H": 2, "N": 4, "dk": 4},
+    "tokens": ["the", "cat", "sat", "down"], "inputs": {"random": {"seed": 5}}})";
+  ASSERT_EQ(run_shell("'" + std::string(ATTNSCOPE_BIN) + "' compute --input '" + ws + "' --forward-only --output /dev/null"), 0);
+  {
+    GuiSession g(home);
+    if (!g.has_display()) GTEST_SKIP() << "Xvfb could not start";
+    ASSERT_TRUE(g.start_app("--workspace '" + ws + "'")) << g.app_log();
+    const Rect save = g.widget("export_weights");
+    g.click(save.cx(), save.cy());
+    ASSERT_TRUE(g.has_widget("export_save")) << "the export popup did not open";
+    const Rect ok = g.widget("export_save");
+    g.click(ok.cx(), ok.cy());
+    g.xdo("keydown ctrl;key q;keyup ctrl", 300);
+    EXPECT_EQ(g.wait_app_exit(10), 0) << g.app_log();
+  }
+  const std::string gui_png = home + "/weights_H0.png";
+  ASSERT_TRUE(std::filesystem::exists(gui_png)) << "the GUI wrote no file";
+  const std::string cli_png = home + "/cli.png";
+  ASSERT_EQ(run_shell("'" + std::string(ATTNSCOPE_BIN) + "' export --input '" + ws + "' --view weights --head 0 --cell-px 32 --dpi 150 --out '" + cli_png + "'"), 0);
+  const Image a = load_png(gui_png), b = load_png(cli_png);
+  ASSERT_GT(a.w, 100);
+  EXPECT_EQ(a.w, b.w);
+  EXPECT_EQ(a.h, b.h);
+  EXPECT_TRUE(a.rgb == b.rgb) << "the GUI's PNG and the CLI's PNG of the same view differ";
+}
+
 TEST(GuiNoDisplay, SaysSoAndExitsTwo) {
   const std::string home = fresh_home("nodisplay");
   const int code = run_shell("env -u DISPLAY -u WAYLAND_DISPLAY HOME='" + home + "' '" + std::string(ATTNSCOPE_BIN) +

@@ -11,6 +11,11 @@ void draw_controls_panel(AppState& s, GuiContext& ctx);
 void draw_sandbox_panel(AppState& s, GuiContext& ctx);
 void draw_status_bar(AppState& s, GuiContext& ctx);
 void draw_file_popups(AppState& s, GuiContext& ctx);
+void draw_export_popup(AppState& s, GuiContext& ctx);
+
+// A small "Save..." button for a view of one head: opens the export popup (PNG, SVG, PDF, CSV,
+// JSON, NPY through the shared exporter, so the file equals `attnscope export` of the same view).
+void export_button(GuiContext& ctx, const char* view, int head);
 
 // Sets the status line (shown at the bottom until replaced).
 void set_status(AppState& s, const std::string& message, bool is_error = false);

@@ -57,6 +57,18 @@ void refresh_mats(const AppState& s, int h) {
   g_mats.head = h;
 }
 
+// The exporter's view name of a stage (engine/figure/attention_views.h).
+const char* stage_view(Stage st) {
+  switch (st) {
+    case Stage::RawScores: return "scores_raw";
+    case Stage::Scaled: return "scores";
+    case Stage::Logits: return "logits";
+    case Stage::Weights: return "weights";
+    case Stage::Output: return "output";
+  }
+  return "weights";
+}
+
 const char* stage_title(Stage st) {
   switch (st) {
     case Stage::RawScores: return "Q K^T";
@@ -264,6 +276,7 @@ void backward_section(AppState& s, GuiContext& ctx, int h) {
                      {"dQ", &hr.grad.dQ, &g_mats.dim_labels_k, &s.cs.query_tokens},
                      {"dK", &hr.grad.dK, &g_mats.dim_labels_k, &s.cs.key_tokens},
                      {"dV", &hr.grad.dV, &g_mats.dim_labels_v, &s.cs.key_tokens}};
+  const char* grad_views[] = {"grad-s", "grad-a", "grad-q", "grad-k", "grad-v"};
   const float avail = ImGui::GetContentRegionAvail().x;
   const float w = std::max(120.f, avail / 5.f - 8.f);
   for (int k = 0; k < 5; ++k) {
@@ -280,6 +293,7 @@ void backward_section(AppState& s, GuiContext& ctx, int h) {
     spec.show_values = false;
     spec.highlight_row = k < 3 ? s.view.selected_row : -1;
     const std::string id = std::string("grad_") + std::to_string(k);
+    export_button(ctx, grad_views[k], h);
     draw_heatmap(id.c_str(), ctx.heatmap(id), spec, s.result_version * 64 + uint64_t(h), ImVec2(w, 170.f));
     ImGui::EndGroup();
   }
@@ -373,6 +387,9 @@ void draw_sandbox_panel(AppState& s, GuiContext& ctx) {
   const float big_h = std::max(260.f, ImGui::GetContentRegionAvail().y * 0.5f);
   const float big_w = std::min(avail_w * 0.62f, big_h * 1.6f);
   const std::string big_name = "big_stage";
+  export_button(ctx, stage_view(s.view.stage), h);
+  ImGui::SameLine();
+  ImGui::TextDisabled("wheel: zoom, right-drag: pan, double-click: reset");
   const HeatmapEvents ev = stage_map(s, ctx, h, s.view.stage, big_name.c_str(), ImVec2(big_w, big_h), true);
   hook_item("big_map");
   if (ev.clicked_row >= 0 && s.view.stage != Stage::Output)

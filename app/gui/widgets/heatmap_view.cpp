@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "app/gui/test_hooks.h"
+#include "engine/figure/color_scale.h"
 
 namespace attn::gui {
 
@@ -42,51 +43,28 @@ ImU32 to_u32(const Rgb8& c) { return IM_COL32(c.r, c.g, c.b, 255); }
 
 void resolve_range(const MatRM& values, const MaskM* mask, const RangeSettings& r, bool diverging, float* vmin,
                    float* vmax) {
+  // The exporter's rule (engine/figure/color_scale.h), so a saved figure shows the same colours.
+  RangeRequest req;
+  RangeKind kind = diverging ? RangeKind::Signed : RangeKind::Sequential;
   if (r.mode == RangeSettings::Mode::Fixed) {
-    *vmin = r.vmin;
-    *vmax = r.vmax;
-  } else {
-    std::vector<float> v;
-    v.reserve(size_t(values.size()));
-    for (long k = 0; k < values.size(); ++k) {
-      if (mask && !mask->data()[k]) continue;
-      const float x = values.data()[k];
-      if (!std::isfinite(x) || (r.log_scale && x <= 0.f)) continue;
-      v.push_back(diverging ? std::abs(x) : x);
-    }
-    if (v.empty()) {
-      *vmin = diverging ? -1.f : 0.f;
-      *vmax = 1.f;
-    } else if (diverging) {
-      float m = *std::max_element(v.begin(), v.end());
-      if (r.mode == RangeSettings::Mode::Percentile) {
-        const size_t k = std::min(v.size() - 1, size_t(std::floor(double(r.percentile) / 100.0 * double(v.size() - 1) + 0.5)));
-        std::nth_element(v.begin(), v.begin() + long(k), v.end());
-        m = v[k];
-      }
-      if (m <= 0.f) m = 1.f;
-      *vmin = -m;
-      *vmax = m;
-    } else {
-      auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-      *vmin = *lo;
-      *vmax = *hi;
-      if (r.mode == RangeSettings::Mode::Percentile) {
-        const double p = std::clamp(double(r.percentile), 50.0, 100.0);
-        const size_t klo = size_t(std::floor((100.0 - p) / 100.0 * double(v.size() - 1) + 0.5));
-        const size_t khi = size_t(std::floor(p / 100.0 * double(v.size() - 1) + 0.5));
-        std::nth_element(v.begin(), v.begin() + long(klo), v.end());
-        *vmin = v[klo];
-        std::nth_element(v.begin(), v.begin() + long(khi), v.end());
-        *vmax = v[khi];
-      }
-    }
+    req.vmin = r.vmin;
+    req.vmax = r.vmax;
+  } else if (r.mode == RangeSettings::Mode::Percentile) {
+    req.clip_percentile = std::clamp(double(r.percentile), 50.001, 100.0);
   }
-  if (r.log_scale) {
-    if (*vmin <= 0.f) *vmin = std::max(1e-6f, *vmax * 1e-4f);
-    if (*vmax <= *vmin) *vmax = *vmin * 10.f;
+  req.log = r.log_scale && !diverging;
+  try {
+    const ColorScale cs = resolve_scale(req, kind, {ScaleInput{&values, mask}});
+    *vmin = cs.vmin;
+    *vmax = cs.vmax;
+  } catch (const std::exception&) {
+    // e.g. a log scale with no positive value, or vmin > vmax typed by hand: fall back to the
+    // default range of the kind rather than drawing nothing.
+    req = RangeRequest();
+    const ColorScale cs = resolve_scale(req, diverging ? RangeKind::Signed : RangeKind::Unit, {ScaleInput{&values, mask}});
+    *vmin = cs.vmin;
+    *vmax = cs.vmax;
   }
-  if (!(*vmax > *vmin)) *vmax = *vmin + (diverging ? 1e-6f : 1.f);
 }
 
 void draw_colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const Colormap& cmap, float vmin, float vmax, bool log_scale) {

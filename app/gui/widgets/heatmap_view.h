@@ -49,8 +49,9 @@ struct HeatmapWidget {
   float vmin = 0.f, vmax = 1.f;    // the resolved range of the last draw
 };
 
-// Resolves the colour range of a matrix under the settings (Fixed, Auto, Percentile; log needs
-// vmin > 0). Diverging maps are centred on zero: [-m, m].
+// Resolves the colour range of a matrix under the settings (Fixed, Auto, Percentile, log) with
+// the exporter's rule (resolve_scale), so the GUI and a saved figure agree. Diverging maps are
+// centred on zero: [-m, m].
 void resolve_range(const MatRM& values, const MaskM* mask, const RangeSettings& r, bool diverging, float* vmin,
                    float* vmax);
 
