@@ -32,6 +32,7 @@ void note_text_for_fonts(FontManager& fonts, const AppState& s) {
 bool GuiApp::init(const cli::GuiOptions& options, GLFWwindow* window, float content_scale) {
   ctx_.window = window;
   ctx_.fonts = &fonts_;
+  ctx_.worker = &worker_;
   ImGuiIO& io = ImGui::GetIO();
   // imgui.ini lives in the XDG config folder, never in the working directory.
   const std::string cfg = xdg_config_dir();
@@ -90,7 +91,33 @@ void GuiApp::before_frame() {
 }
 
 void GuiApp::recompute_if_needed() {
+  // A background job finished: take it if it belongs to the current edit.
+  if (auto done = worker_.take_done()) {
+    if (done->version == state_.edit_version) {
+      if (done->ok) {
+        state_.result = std::move(done->result);
+        state_.compute_error.clear();
+      } else if (done->cancelled) {
+        state_.compute_error = "computation cancelled; the maps show the previous result (edit anything to compute again)";
+      } else {
+        state_.compute_error = done->error;
+      }
+      state_.compute_ms = done->ms;
+      state_.result_version = done->version;
+    }
+  }
   if (state_.result_version == state_.edit_version) return;
+  const AttentionConfig& c = state_.cs.config;
+  // Up to N x M = 256 x 256 the edit is computed in this frame (the "same frame" promise);
+  // larger cases go to the worker with a progress bar and a cancel button.
+  const bool in_frame = double(c.N) * double(c.M) <= 256.0 * 256.0;
+  if (!in_frame) {
+    if (requested_version_ != state_.edit_version) {
+      worker_.request(state_.cs, state_.edit_version);
+      requested_version_ = state_.edit_version;
+    }
+    return;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   try {
     AttentionResult r = run_attention(state_.cs, true);
@@ -103,8 +130,6 @@ void GuiApp::recompute_if_needed() {
   }
   state_.compute_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   state_.result_version = state_.edit_version;
-  if (state_.view.head >= state_.cs.config.H) state_.view.head = state_.cs.config.H - 1;
-  if (state_.view.selected_row >= state_.cs.config.N) state_.view.selected_row = -1;
 }
 
 void GuiApp::handle_shortcuts() {

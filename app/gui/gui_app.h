@@ -7,6 +7,7 @@
 
 #include "app/cli/cli.h"
 #include "app/gui/app_state.h"
+#include "app/gui/compute_worker.h"
 #include "app/gui/fonts.h"
 #include "app/gui/widgets/heatmap_view.h"
 
@@ -18,6 +19,7 @@ namespace attn::gui {
 struct GuiContext {
   FontManager* fonts = nullptr;
   GLFWwindow* window = nullptr;
+  ComputeWorker* worker = nullptr;  // background compute of large cases (progress, cancel)
   std::map<std::string, HeatmapWidget> heatmaps;  // one per on-screen heatmap, by name
   HeatmapWidget& heatmap(const std::string& name) { return heatmaps[name]; }
   // Popups requested by the menu / shortcuts, opened by the panels that own them.
@@ -35,7 +37,7 @@ class GuiApp {
   void frame();
   void shutdown();
   bool wants_quit() const { return state_.quit; }
-  bool is_animating() const { return state_.playing; }
+  bool is_animating() const { return state_.playing || worker_.busy(); }
   bool is_settled() const { return state_.result_version == state_.edit_version || !state_.compute_error.empty(); }
   bool save_screenshot(const std::string& path, int width, int height);
 
@@ -46,6 +48,8 @@ class GuiApp {
 
   AppState state_;
   FontManager fonts_;
+  ComputeWorker worker_;
+  uint64_t requested_version_ = 0;  // edit version last sent to the worker
   GuiContext ctx_;
   std::string ini_path_;
   uint64_t autosaved_version_ = 0;

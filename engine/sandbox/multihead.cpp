@@ -14,6 +14,14 @@ namespace attn {
 
 namespace {
 
+bool cancelled(const RunControl* ctl) { return ctl && ctl->cancel && ctl->cancel->load(std::memory_order_relaxed); }
+struct StepGuard {
+  const RunControl* ctl;
+  ~StepGuard() {
+    if (ctl && ctl->steps_done) ctl->steps_done->fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
 AttentionParams head_params(const AttentionCase& c, const AttentionResult& r, int h) {
   AttentionParams p;
   p.scale = r.scale;
@@ -79,7 +87,7 @@ void head_terms(HeadResult& hr, const AttentionCase& cs, const AttentionResult& 
 
 }  // namespace
 
-void multihead_forward(AttentionResult& r, const AttentionCase& cs) {
+void multihead_forward(AttentionResult& r, const AttentionCase& cs, const RunControl* ctl) {
   const AttentionConfig& c = cs.config;
   const AttentionTensors& t = cs.tensors;
   const PositionalConfig& pc = c.positional;
@@ -102,6 +110,8 @@ void multihead_forward(AttentionResult& r, const AttentionCase& cs) {
   const MatRM& Y = c.self_attention ? X : (absolute ? r.Yin : t.Y);
   const RopeParams rp = rope_params(c);
   parallel_for(c.H, [&](int h) {
+    if (cancelled(ctl)) return;
+    const StepGuard progress{ctl};  // counts this head when the lambda leaves, by any return
     HeadResult& hr = r.heads[h];
     if (proj) {
       linear(hr.Q, X, t.Wq[h], t.bq, h);
@@ -143,7 +153,7 @@ void multihead_forward(AttentionResult& r, const AttentionCase& cs) {
   }
 }
 
-void multihead_backward(AttentionResult& r, const AttentionCase& cs) {
+void multihead_backward(AttentionResult& r, const AttentionCase& cs, const RunControl* ctl) {
   const AttentionConfig& c = cs.config;
   const AttentionTensors& t = cs.tensors;
   const PositionalConfig& pc = c.positional;
@@ -167,6 +177,8 @@ void multihead_backward(AttentionResult& r, const AttentionCase& cs) {
   if (pc.kind == PosKind::T5) r.dt5_table.setZero(c.H, pc.num_buckets);
   std::vector<MatRM> dX_head(c.H), dY_head(c.H);
   parallel_for(c.H, [&](int h) {
+    if (cancelled(ctl)) return;
+    const StepGuard progress{ctl};  // counts this head when the lambda leaves, by any return
     HeadResult& hr = r.heads[h];
     const MatRM* dA_extra = lg.dA_extra.empty() || lg.dA_extra[h].size() == 0 ? nullptr : &lg.dA_extra[h];
     const MatRM* dL_extra = lg.dL_extra.empty() || lg.dL_extra[h].size() == 0 ? nullptr : &lg.dL_extra[h];
@@ -240,11 +252,13 @@ void multihead_backward(AttentionResult& r, const AttentionCase& cs) {
   r.has_grads = true;
 }
 
-AttentionResult run_attention(const AttentionCase& c, bool backward) {
+AttentionResult run_attention(const AttentionCase& c, bool backward, const RunControl* ctl) {
   validate_case(c);
   AttentionResult r;
-  multihead_forward(r, c);
-  if (backward && c.loss.kind != LossKind::None) multihead_backward(r, c);
+  multihead_forward(r, c, ctl);
+  if (cancelled(ctl)) throw RunCancelled();
+  if (backward && c.loss.kind != LossKind::None) multihead_backward(r, c, ctl);
+  if (cancelled(ctl)) throw RunCancelled();
   return r;
 }
 

@@ -17,6 +17,8 @@
 //   learned table collects row by row. Per-head contributions are summed in head order, so the
 //   result does not depend on the thread count.
 #pragma once
+#include <atomic>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -63,12 +65,24 @@ struct AttentionResult {
   MatRM dt5_table;        // t5: (H, num_buckets)
 };
 
+// Cancellation and progress for long runs (the GUI's background worker). Checked before each
+// head; `steps_done` grows by one per head of the forward and per head of the backward pass, so
+// a run takes H (forward only) or 2 H steps.
+struct RunControl {
+  const std::atomic<bool>* cancel = nullptr;
+  std::atomic<int>* steps_done = nullptr;
+};
+// Thrown when RunControl::cancel was set; the partial result must be discarded.
+struct RunCancelled : std::exception {
+  const char* what() const noexcept override { return "cancelled"; }
+};
+
 // Validates the case (InputError on bad input), then runs forward and, when the case has a loss
 // and `backward` is true, the loss and the backward pass.
-AttentionResult run_attention(const AttentionCase& c, bool backward = true);
+AttentionResult run_attention(const AttentionCase& c, bool backward = true, const RunControl* ctl = nullptr);
 
 // The pieces, for callers that already validated (the GUI re-runs them every edit).
-void multihead_forward(AttentionResult& r, const AttentionCase& c);
-void multihead_backward(AttentionResult& r, const AttentionCase& c);
+void multihead_forward(AttentionResult& r, const AttentionCase& c, const RunControl* ctl = nullptr);
+void multihead_backward(AttentionResult& r, const AttentionCase& c, const RunControl* ctl = nullptr);
 
 }  // namespace attn

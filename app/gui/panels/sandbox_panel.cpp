@@ -49,7 +49,7 @@ void refresh_mats(const AppState& s, int h) {
   if (g_mats.version == s.result_version && g_mats.head == h) return;
   const HeadResult& hr = s.result.heads[h];
   g_mats.scaled = s.result.scale * hr.cache.S;
-  const int dv = s.cs.config.dv;
+  const long dv = hr.V.cols();  // the result's own width (the case may be ahead of it)
   g_mats.output = col_block(s.result.O, long(h) * dv, dv);
   g_mats.dim_labels_v = dim_labels(int(hr.V.cols()), "v");
   g_mats.dim_labels_k = dim_labels(int(hr.Q.cols()), "d");
@@ -85,6 +85,7 @@ void explain_weight(const AppState& s, int h, int i, int j) {
   const HeadResult& hr = s.result.heads[h];
   const AttentionConfig& c = s.cs.config;
   const float tau = c.tau;
+  const int M = int(hr.cache.A.cols());
   ImGui::Separator();
   ImGui::Text("q_%d . k_%d = %.5g", i, j, double(hr.cache.S(i, j)));
   ImGui::Text("x scale s = %.5g  ->  %.5g", double(s.result.scale), double(s.result.scale * hr.cache.S(i, j)));
@@ -96,9 +97,9 @@ void explain_weight(const AppState& s, int h, int i, int j) {
   }
   if (c.axis == SoftmaxAxis::Keys) {
     double mx = -std::numeric_limits<double>::infinity(), sum = 0.0;
-    for (int k = 0; k < c.M; ++k)
+    for (int k = 0; k < M; ++k)
       if (s.result.allowed(i, k)) mx = std::max(mx, double(hr.cache.L(i, k)) / tau);
-    for (int k = 0; k < c.M; ++k)
+    for (int k = 0; k < M; ++k)
       if (s.result.allowed(i, k)) sum += std::exp(double(hr.cache.L(i, k)) / tau - mx);
     const double num = std::exp(double(hr.cache.L(i, j)) / tau - mx);
     ImGui::Text("softmax over row %d: exp(L/tau - max) = %.5g", i, num);
@@ -355,7 +356,9 @@ void draw_sandbox_panel(AppState& s, GuiContext& ctx) {
     ImGui::TextWrapped("Nothing computed yet: %s", s.compute_error.c_str());
     return;
   }
-  const int H = int(s.result.heads.size());
+  // The result may lag the case while a large case computes in the background: use what both have.
+  const int H = std::min(int(s.result.heads.size()), s.cs.config.H);
+  if (H < 1) return;
   int h = std::clamp(s.view.head, 0, H - 1);
   // Head selector and click tool.
   ImGui::TextUnformatted("Head");
@@ -392,7 +395,9 @@ void draw_sandbox_panel(AppState& s, GuiContext& ctx) {
   ImGui::TextDisabled("wheel: zoom, right-drag: pan, double-click: reset");
   const HeatmapEvents ev = stage_map(s, ctx, h, s.view.stage, big_name.c_str(), ImVec2(big_w, big_h), true);
   hook_item("big_map");
-  if (ev.clicked_row >= 0 && s.view.stage != Stage::Output)
+  const bool current = s.result_version == s.edit_version;  // clicks edit the case: only on a current result
+  if (!current) {
+  } else if (ev.clicked_row >= 0 && s.view.stage != Stage::Output)
     handle_map_click(s, h, ev.clicked_row, ev.clicked_col, ImGui::GetIO().KeyCtrl);
   else if (ev.clicked_row >= 0)
     s.view.selected_row = s.view.selected_row == ev.clicked_row ? -1 : ev.clicked_row;

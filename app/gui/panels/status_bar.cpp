@@ -16,6 +16,17 @@ void set_status(AppState& s, const std::string& message, bool is_error) {
 
 void draw_status_bar(AppState& s, GuiContext& ctx) {
   ImGui::Separator();
+  if (ctx.worker && ctx.worker->busy()) {
+    ImGui::ProgressBar(ctx.worker->progress(), ImVec2(160.f, 0.f));
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Cancel")) {
+      ctx.worker->cancel();
+      set_status(s, "cancelling the computation...");
+    }
+    ImGui::SameLine();
+    ImGui::TextUnformatted("computing in the background |");
+    ImGui::SameLine();
+  }
   const AttentionConfig& c = s.cs.config;
   const CostReport cost = attention_cost(c);
   ImGui::Text("compute %.2f ms | fwd %.3g FLOP, bwd %.3g FLOP | N=%d M=%d H=%d dk=%d dv=%d", s.compute_ms,

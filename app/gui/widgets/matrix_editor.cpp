@@ -2,6 +2,7 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -88,14 +89,27 @@ bool edit_matrix(const char* id, MatRM& m, const std::vector<std::string>* row_l
   }
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Rows of numbers separated by commas, tabs or spaces; pasted from the selected row (or row 0) down.");
 
-  const int cols = int(m.cols());
+  // ImGui tables hold at most 64 columns: wide matrices are shown 32 columns at a time.
+  constexpr int kMaxShown = 32;
+  int first_col = 0;
+  if (m.cols() > kMaxShown) {
+    ImGuiStorage* st = ImGui::GetStateStorage();
+    const ImGuiID key = ImGui::GetID("first_col");
+    first_col = std::clamp(st->GetInt(key, 0), 0, int(m.cols()) - kMaxShown);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(160.f);
+    ImGui::SliderInt("first column", &first_col, 0, int(m.cols()) - kMaxShown);
+    st->SetInt(key, first_col);
+  }
+  const int cols = std::min(int(m.cols()), kMaxShown);
   const float cell_w = 58.f;
   const ImGuiTableFlags flags = ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV |
                                 ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
   if (cols > 0 && ImGui::BeginTable("grid", cols + 1, flags, ImVec2(0, height))) {
     ImGui::TableSetupScrollFreeze(1, 1);
     ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, 70.f);
-    for (int c = 0; c < cols; ++c) ImGui::TableSetupColumn(std::to_string(c).c_str(), ImGuiTableColumnFlags_WidthFixed, cell_w);
+    for (int c = 0; c < cols; ++c)
+      ImGui::TableSetupColumn(std::to_string(first_col + c).c_str(), ImGuiTableColumnFlags_WidthFixed, cell_w);
     ImGui::TableHeadersRow();
     ImGuiListClipper clipper;
     clipper.Begin(int(m.rows()));
@@ -108,9 +122,10 @@ bool edit_matrix(const char* id, MatRM& m, const std::vector<std::string>* row_l
           ImGui::TextColored(ImVec4(1.f, 0.85f, 0.3f, 1.f), "%s", label.c_str());
         else
           ImGui::TextUnformatted(label.c_str());
-        for (int c = 0; c < cols; ++c) {
-          ImGui::TableSetColumnIndex(c + 1);
-          ImGui::PushID(r * cols + c);
+        for (int k = 0; k < cols; ++k) {
+          const int c = first_col + k;
+          ImGui::TableSetColumnIndex(k + 1);
+          ImGui::PushID(r * int(m.cols()) + c);
           ImGui::SetNextItemWidth(-1);
           float v = m(r, c);
           const bool ch = ImGui::DragFloat("##v", &v, 0.01f, 0.f, 0.f, "%.3f");
