@@ -78,6 +78,13 @@ std::string run_pe(const PeOptions& o) {
           "is " + std::to_string(o.length) + ", at most " + std::to_string(bias_kind ? kMaxBiasLength : kMaxLength) +
               (bias_kind ? " for an N x N output" : ""));
   require(o.heads >= 1 && o.heads <= 256, "--heads", "is " + std::to_string(o.heads) + ", allowed 1..256");
+  require(o.offset <= kMaxLength, "--offset", "is " + std::to_string(o.offset) + ", at most " + std::to_string(kMaxLength));
+  require(!bias_kind || long(o.heads) * o.length * o.length <= (1L << 26), "--length",
+          "is " + std::to_string(o.length) + " with " + std::to_string(o.heads) +
+              " heads; the H x N x N output is limited to 2^26 cells");
+  require(o.dim <= 65536, "--dim", "is " + std::to_string(o.dim) + ", at most 65536");
+  require(o.clip <= 65536, "--clip", "is " + std::to_string(o.clip) + ", at most 65536");
+  require(o.num_buckets <= 65536, "--num-buckets", "is " + std::to_string(o.num_buckets) + ", at most 65536");
   const int N = o.length;
   const bool csv = o.format == "csv";
   json j = {{"schema_version", 1}, {"kind", "positional_encoding"}, {"encoding", pos_kind_name(kind)},

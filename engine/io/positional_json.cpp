@@ -24,8 +24,8 @@ void check_keys(const json& obj, const std::string& field, std::initializer_list
 int int_field(const json& obj, const char* key, const std::string& field, int fallback) {
   if (!obj.contains(key)) return fallback;
   const json& v = obj.at(key);
-  if (!v.is_number() || v.get<double>() != std::floor(v.get<double>()))
-    throw InputError(field + "." + key, "is " + v.dump() + ", expected a whole number");
+  if (!v.is_number() || v.get<double>() != std::floor(v.get<double>()) || std::abs(v.get<double>()) > 1e9)
+    throw InputError(field + "." + key, "is " + v.dump() + ", expected a whole number (at most 1e9 in size)");
   return v.get<int>();
 }
 

@@ -46,6 +46,8 @@ E value_of(const Named<E> (&table)[K], const std::string& s, const std::string& 
   throw InputError(field, "unknown value '" + s + "' (allowed: " + allowed + ")");
 }
 
+constexpr int kMaxPosition = 1 << 24, kMaxTable = 1 << 16;
+
 std::string num(long v) { return std::to_string(v); }
 std::string short_num(double v) {
   char buf[32];
@@ -84,7 +86,14 @@ void validate_positional(const AttentionCase& cs) {
   const AttentionTensors& t = cs.tensors;
   const PositionalConfig& p = c.positional;
   if (p.kind == PosKind::None) return;
-  require(p.offset >= 0, "config.positional.offset", "is " + num(p.offset) + ", must be >= 0");
+  // Upper limits keep positions and table sizes far from int overflow; they are not a model limit.
+  require(p.offset >= 0 && p.offset <= kMaxPosition, "config.positional.offset",
+          "is " + num(p.offset) + ", allowed 0.." + num(kMaxPosition));
+  require(p.max_len <= kMaxPosition, "config.positional.max_len",
+          "is " + num(p.max_len) + ", at most " + num(kMaxPosition));
+  require(p.num_buckets <= kMaxTable, "config.positional.num_buckets",
+          "is " + num(p.num_buckets) + ", at most " + num(kMaxTable));
+  require(p.clip <= kMaxTable, "config.positional.clip", "is " + num(p.clip) + ", at most " + num(kMaxTable));
   if (pos_is_absolute(p.kind)) {
     require(c.mode == AttnMode::Projection, "config.positional.kind",
             std::string(pos_kind_name(p.kind)) +
