@@ -12,6 +12,7 @@
 
 #include "app/cli/cli.h"
 #include "app/gui/gfx/gl.h"
+#include "app/gui/frame_timer.h"
 #include "app/gui/gui_app.h"
 
 namespace {
@@ -64,12 +65,15 @@ int main(int argc, char** argv) {
 
   int frame = 0;
   int exit_code = 0;
+  attn::gui::FrameTimer timer(options.bench_frames, options.bench_mode);
   while (!glfwWindowShouldClose(window) && !app.wants_quit()) {
+    timer.frame_start();
     // Sleep until an event arrives unless something animates (Play, a running job, a test run).
-    if (app.is_animating() || !options.screenshot.empty())
+    if (app.is_animating() || !options.screenshot.empty() || timer.active())
       glfwPollEvents();
     else
       glfwWaitEventsTimeout(0.25);
+    if (timer.active()) app.bench_step(options.bench_mode, frame);
     app.before_frame();  // font atlas rebuilds must happen outside a frame
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
@@ -88,6 +92,10 @@ int main(int argc, char** argv) {
       break;
     }
     glfwSwapBuffers(window);
+    if (timer.active()) {
+      glFinish();  // the frame is on screen: count the GPU's (llvmpipe's) work too
+      if (timer.frame_end()) break;
+    }
   }
 
   app.shutdown();

@@ -30,6 +30,11 @@ struct GuiOptions {
   std::string screenshot;
   int frames = 0;
   std::string dump_widgets;
+  // Benchmark hook: render bench_frames frames in the given mode, print timing JSON, exit.
+  // idle: nothing changes; pan: the big map pans every frame (its texture re-renders);
+  // edit: one Q value changes every frame (recompute + re-upload + redraw = edit-to-redraw latency).
+  int bench_frames = 0;
+  std::string bench_mode = "idle";
 };
 
 // Parses argv. With a subcommand, runs it and returns its exit code. Without one, fills *gui,

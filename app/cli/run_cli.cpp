@@ -28,6 +28,9 @@ int run_cli(int argc, char** argv, GuiOptions* gui, bool* run_gui) {
     app.add_option("--screenshot", gui->screenshot, "test hook: save a PNG of the window after --frames frames, then exit");
     app.add_option("--frames", gui->frames, "test hook: frames to render before --screenshot (default 5)");
     app.add_option("--dump-widgets", gui->dump_widgets, "test hook: write named widget rectangles as JSON to this file");
+    app.add_option("--bench-frames", gui->bench_frames, "benchmark hook: render this many frames, print frame-time JSON, exit");
+    app.add_option("--bench-mode", gui->bench_mode, "benchmark hook: idle, pan or edit")
+        ->check(CLI::IsMember({"idle", "pan", "edit"}));
   }
   add_compute_command(app, action);
   add_demo_command(app, action);

@@ -223,6 +223,21 @@ void GuiApp::shutdown() {
   gfx::heatmap_renderer_shutdown();
 }
 
+void GuiApp::bench_step(const std::string& mode, int frame) {
+  if (mode == "pan") {
+    // Pan the big map by one cell a frame (zoomed 2x), so its texture re-renders every frame.
+    HeatmapWidget& w = ctx_.heatmap("big_stage");
+    const float span = 0.5f, t = float(frame % 64) / 64.f * (1.f - span);
+    w.uv_min[0] = w.uv_min[1] = t;
+    w.uv_max[0] = w.uv_max[1] = t + span;
+  } else if (mode == "edit" && !state_.cs.tensors.Q.empty()) {
+    // One edit a frame, as a drag in the Q editor makes: recompute, re-upload, redraw.
+    MatRM& Q = state_.cs.tensors.Q[0];
+    Q(frame % Q.rows(), 0) += (frame % 2 ? -1e-3f : 1e-3f);
+    mark_edited(state_);
+  }
+}
+
 bool GuiApp::save_screenshot(const std::string& path, int width, int height) {
   std::string error;
   if (!gfx::save_framebuffer_png(path, width, height, &error)) {

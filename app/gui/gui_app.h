@@ -40,6 +40,8 @@ class GuiApp {
   bool is_animating() const { return state_.playing || worker_.busy(); }
   bool is_settled() const { return state_.result_version == state_.edit_version || !state_.compute_error.empty(); }
   bool save_screenshot(const std::string& path, int width, int height);
+  // Benchmark hook (--bench-mode): the per-frame change the mode measures.
+  void bench_step(const std::string& mode, int frame);
 
  private:
   void handle_shortcuts();

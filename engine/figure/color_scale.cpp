@@ -70,8 +70,13 @@ ColorScale resolve_scale(const RangeRequest& req, RangeKind kind, const std::vec
   double lo = 0.0, hi = 1.0;
   if (signed_default) {
     std::vector<float> a = shown_values(data, true);
-    std::sort(a.begin(), a.end());
-    const double m = a.empty() ? 0.0 : (req.clip_percentile ? percentile_sorted(a, *req.clip_percentile) : a.back());
+    double m = 0.0;
+    if (req.clip_percentile) {  // only a percentile needs the sort; the plain max is one pass
+      std::sort(a.begin(), a.end());
+      m = a.empty() ? 0.0 : percentile_sorted(a, *req.clip_percentile);
+    } else if (!a.empty()) {
+      m = *std::max_element(a.begin(), a.end());
+    }
     lo = -m;
     hi = m;
   } else if (req.clip_percentile) {

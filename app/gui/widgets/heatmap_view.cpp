@@ -124,7 +124,15 @@ HeatmapEvents draw_heatmap(const char* id, HeatmapWidget& w, const HeatmapSpec& 
     w.tex.set_data(w.staging.data(), rows, cols);
     w.uploaded_version = data_version;
   }
-  resolve_range(m, spec.mask, spec.range, spec.diverging, &w.vmin, &w.vmax);
+  const RangeSettings& rs = spec.range;
+  const RangeSettings& last = w.range_settings;
+  if (w.range_version != data_version || w.range_diverging != spec.diverging || rs.mode != last.mode ||
+      rs.vmin != last.vmin || rs.vmax != last.vmax || rs.percentile != last.percentile || rs.log_scale != last.log_scale) {
+    resolve_range(m, spec.mask, spec.range, spec.diverging, &w.vmin, &w.vmax);
+    w.range_version = data_version;
+    w.range_settings = spec.range;
+    w.range_diverging = spec.diverging;
+  }
   gfx::HeatmapStyle style;
   style.vmin = w.vmin;
   style.vmax = w.vmax;

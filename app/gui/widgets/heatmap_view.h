@@ -47,6 +47,11 @@ struct HeatmapWidget {
   std::vector<float> staging;      // values with NaN where masked
   float uv_min[2] = {0.f, 0.f}, uv_max[2] = {1.f, 1.f};
   float vmin = 0.f, vmax = 1.f;    // the resolved range of the last draw
+  // The range is resolved again only when the data or the range settings change (it scans
+  // every cell, which must not happen every frame for a 2048 x 2048 map).
+  uint64_t range_version = 0;
+  RangeSettings range_settings;
+  bool range_diverging = false;
 };
 
 // Resolves the colour range of a matrix under the settings (Fixed, Auto, Percentile, log) with
