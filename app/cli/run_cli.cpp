@@ -36,6 +36,7 @@ int run_cli(int argc, char** argv, GuiOptions* gui, bool* run_gui) {
   add_demo_command(app, action);
   add_pe_command(app, action);
   add_export_command(app, action);
+  add_run_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --help-all, --version
