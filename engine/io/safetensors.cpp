@@ -174,6 +174,7 @@ const SafetensorsEntry* Safetensors::find(const std::string& name) const {
 void Safetensors::to_float(const SafetensorsEntry& e, float* out) const {
   const char* p = bytes_.data() + data_start_ + e.begin;
   const std::size_t n = e.numel();
+  if (n == 0) return;  // out may be null then
   if (e.dtype == "F32") {
     std::memcpy(out, p, n * 4);
   } else if (e.dtype == "F16" || e.dtype == "BF16") {
@@ -216,7 +217,7 @@ std::string safetensors_serialize(const std::vector<SafetensorsOut>& tensors,
   for (const auto& t : tensors) {
     std::size_t k = 1;
     for (int64_t d : t.shape) k *= std::size_t(d);
-    out.append(reinterpret_cast<const char*>(t.data), 4 * k);
+    if (k > 0) out.append(reinterpret_cast<const char*>(t.data), 4 * k);
   }
   return out;
 }
