@@ -228,7 +228,7 @@ float gpt2_forward(Gpt2& m, const int* tokens, int T, const Gpt2Loss* loss) {
   return m.loss;
 }
 
-void gpt2_backward(Gpt2& m) {
+void gpt2_backward(Gpt2& m, bool accumulate) {
   require(m.has_loss, "model", "gpt2_backward needs a forward with a loss first");
   const Gpt2Config& cf = m.config;
   const int L = cf.n_layer, H = cf.n_head, C = cf.n_embd, V = cf.vocab_size, T = m.T;
@@ -238,7 +238,7 @@ void gpt2_backward(Gpt2& m) {
   Gpt2ActGrads& d = m.dacts;
   const std::ptrdiff_t TC = std::ptrdiff_t(T) * C;
   // Zero everything but dlosses (set by the forward's loss).
-  std::fill(m.grad_block.begin(), m.grad_block.end(), 0.f);
+  if (!accumulate) std::fill(m.grad_block.begin(), m.grad_block.end(), 0.f);
   std::fill(m.dact_block.data(), d.dlosses, 0.f);
 
   // logits = lnf wte^T;  logp = log_softmax(logits);  losses = -logp[targets]

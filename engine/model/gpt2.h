@@ -192,8 +192,9 @@ void gpt2_setup(Gpt2& m, int max_T, const Gpt2Options& opt = {});
 // Runs the model on tokens (T); with a loss, also the loss (returned; NaN without one).
 // Throws InputError for T outside [1, max_T], an id outside [0, V), a bad loss position/token.
 float gpt2_forward(Gpt2& m, const int* tokens, int T, const Gpt2Loss* loss = nullptr);
-// Gradients of the last forward's loss: zeroes grads and dacts, then fills them.
-void gpt2_backward(Gpt2& m);
+// Gradients of the last forward's loss: zeroes dacts and fills them; zeroes the parameter grads
+// first unless `accumulate` (a batch of sequences: forward/backward each, accumulating).
+void gpt2_backward(Gpt2& m, bool accumulate = false);
 
 // Views of the last forward (T = m.T). Layer l, head h.
 Eigen::Map<const MatRM> gpt2_attention(const Gpt2& m, int l, int h);   // (T, T) A, 0 for j > i
