@@ -120,6 +120,20 @@ void draw_export_popup(AppState& s, GuiContext& ctx) {
     }
   }
   ImGui::SameLine();
+  if (ImGui::Button("Copy as CSV")) {
+    try {
+      ExportRequest req;
+      req.view = ctx.export_view;
+      req.head = ctx.export_head;
+      const std::string csv = export_bytes(views_for_request(s.cs, s.result, req), req, ExportFormat::CSV);
+      ImGui::SetClipboardText(csv.c_str());
+      set_status(s, "copied " + ctx.export_view + " of head " + std::to_string(ctx.export_head) + " as CSV");
+      ImGui::CloseCurrentPopup();
+    } catch (const std::exception& e) {
+      set_status(s, e.what(), true);
+    }
+  }
+  ImGui::SameLine();
   if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(256 /* GLFW_KEY_ESCAPE */)) ImGui::CloseCurrentPopup();
   if (s.status.is_error && !s.status.message.empty()) ImGui::TextColored(ImVec4(1.f, 0.45f, 0.4f, 1.f), "%s", s.status.message.c_str());
   ImGui::EndPopup();
