@@ -185,6 +185,18 @@ void GuiApp::frame() {
       draw_sandbox_panel(state_, ctx_);
       ImGui::EndTabItem();
     }
+    const bool pe_tab = ImGui::BeginTabItem("Positional encodings");
+    hook_item("tab_positional");
+    if (pe_tab) {
+      draw_pe_panel(state_, ctx_);
+      ImGui::EndTabItem();
+    }
+    const bool cost_tab = ImGui::BeginTabItem("Cost");
+    hook_item("tab_cost");
+    if (cost_tab) {
+      draw_cost_panel(state_, ctx_);
+      ImGui::EndTabItem();
+    }
     ImGui::EndTabBar();
   }
   ImGui::EndChild();
@@ -218,6 +230,7 @@ void GuiApp::autosave(bool force) {
 }
 
 void GuiApp::shutdown() {
+  cost_panel_shutdown();
   autosave(true);
   ctx_.heatmaps.clear();
   gfx::heatmap_renderer_shutdown();

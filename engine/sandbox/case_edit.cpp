@@ -2,8 +2,12 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "engine/core/error.h"
 #include "engine/sandbox/init.h"
+#include "engine/sandbox/positional.h"
 
 namespace attn {
 
@@ -44,6 +48,110 @@ void resize_vecs(std::vector<RowVec>& v, int H, long cols, Rng& rng, float std) 
     out.push_back(resized(old, 1, cols, rng, std));
   }
   v = std::move(out);
+}
+
+// A projection weight (din, cols) whose rows [0, D) multiply X and rows [D, din) multiply a
+// concatenated encoding P: each block keeps its overlapping values, so changing D or d_p never
+// moves a weight from an embedding feature onto a position feature.
+MatRM resized_projection(const MatRM& old, long old_D, long D, long din, long cols, Rng& rng, float std) {
+  MatRM m(din, cols);
+  fill_normal(m, rng, std);
+  const long c = std::min(cols, long(old.cols()));
+  const long rx = std::min({old_D, D, long(old.rows())});
+  if (rx > 0 && c > 0) m.topLeftCorner(rx, c) = old.topLeftCorner(rx, c);
+  const long rp = std::min(long(old.rows()) - old_D, din - D);
+  if (rp > 0 && c > 0) m.block(D, 0, rp, c) = old.block(old_D, 0, rp, c);
+  return m;
+}
+
+// Shaw's (2 clip + 1, cols) table, row r for the distance r - clip: rows keep their distance.
+MatRM recentred_shaw(const MatRM& old, int clip, long cols, Rng& rng, float std) {
+  MatRM m(2L * clip + 1, cols);
+  fill_normal(m, rng, std);
+  if (old.rows() < 1) return m;
+  const long old_clip = (old.rows() - 1) / 2, c = std::min(cols, long(old.cols()));
+  for (long d = -clip; d <= clip; ++d)
+    if (std::abs(d) <= old_clip && c > 0) m.row(d + clip).head(c) = old.row(d + old_clip).head(c);
+  return m;
+}
+
+// Per-head tensors that are in use: H entries of (rows, cols), values kept; none yet: left empty
+// for init_random_positional_and_score.
+void fit_heads(std::vector<MatRM>& v, int H, long rows, long cols, Rng& rng, float std) {
+  if (v.empty()) return;
+  bool ok = int(v.size()) == H;
+  for (const auto& m : v) ok = ok && m.rows() == rows && m.cols() == cols;
+  if (!ok) resize_heads(v, H, rows, cols, rng, std);
+}
+
+// fit_positional_and_score, with the model width the projection weights had before (resize_case
+// changes D; the other callers do not).
+void fit_positional_impl(AttentionCase& cs, long old_D, uint64_t seed) {
+  AttentionConfig& c = cs.config;
+  AttentionTensors& t = cs.tensors;
+  PositionalConfig& p = c.positional;
+  Rng rng(seed ^ 0xF17C0DE5EEDull);
+  if (c.mode == AttnMode::Projection) {
+    const long din = projection_input_width(c);
+    const float w = 1.f / std::sqrt(float(din));
+    const std::pair<std::vector<MatRM>*, long> weights[] = {{&t.Wq, c.dk}, {&t.Wk, c.dk}, {&t.Wv, c.dv}};
+    for (const auto& [W, cols] : weights)
+      for (auto& m : *W)
+        if (m.rows() != din || m.cols() != cols) m = resized_projection(m, old_D, c.D, din, cols, rng, w);
+  }
+  if (p.kind == PosKind::Learned && t.pe_table.size() > 0) {
+    // Grows (never shrinks) to the last position the case needs; new rows are random.
+    const long rows = std::max<long>(t.pe_table.rows(), long(key_pos0(c)) + c.M), d = pe_width(c);
+    if (t.pe_table.rows() != rows || t.pe_table.cols() != d) t.pe_table = resized(t.pe_table, rows, d, rng, 1.f);
+    if (p.max_len > 0) p.max_len = int(rows);
+  } else if (p.kind != PosKind::Learned) {
+    t.pe_table.resize(0, 0);
+  }
+  if (p.kind == PosKind::T5 && t.t5_table.size() > 0) {
+    if (t.t5_table.rows() != c.H || t.t5_table.cols() != p.num_buckets)
+      t.t5_table = resized(t.t5_table, c.H, std::max(p.num_buckets, 1), rng, 1.f);
+  } else if (p.kind != PosKind::T5) {
+    t.t5_table.resize(0, 0);
+  }
+  if (p.kind == PosKind::Shaw && p.clip >= 0) {
+    for (auto [v, cols] : {std::pair{&t.shaw_aK, long(c.dk)}, std::pair{&t.shaw_aV, long(c.dv)}}) {
+      if (v->empty()) continue;
+      bool ok = int(v->size()) == c.H;
+      for (const auto& m : *v) ok = ok && m.rows() == 2L * p.clip + 1 && m.cols() == cols;
+      if (ok) continue;
+      std::vector<MatRM> out;
+      for (int h = 0; h < c.H; ++h)
+        out.push_back(recentred_shaw(h < int(v->size()) ? (*v)[size_t(h)] : MatRM(), p.clip, cols, rng, 1.f));
+      *v = std::move(out);
+    }
+  } else {
+    t.shaw_aK.clear();
+    t.shaw_aV.clear();
+  }
+  const float ws = 1.f / std::sqrt(float(std::max(c.dk, 1)));
+  if (c.score.kind == ScoreKind::General)
+    fit_heads(t.W_score, c.H, c.dk, c.dk, rng, ws);
+  else
+    t.W_score.clear();
+  if (c.score.kind == ScoreKind::Additive) {
+    const int da = score_hidden_width(c);
+    fit_heads(t.Wq_score, c.H, c.dk, da, rng, ws);
+    fit_heads(t.Wk_score, c.H, c.dk, da, rng, ws);
+    bool ok = int(t.v_score.size()) == c.H;
+    for (const auto& v : t.v_score) ok = ok && v.cols() == da;
+    if (!t.v_score.empty() && !ok) {
+      std::vector<RowVec> out;
+      for (int h = 0; h < c.H; ++h)
+        out.push_back(resized(h < int(t.v_score.size()) ? MatRM(t.v_score[size_t(h)]) : MatRM(), 1, da, rng,
+                              1.f / std::sqrt(float(std::max(da, 1)))));
+      t.v_score = std::move(out);
+    }
+  } else {
+    t.Wq_score.clear();
+    t.Wk_score.clear();
+    t.v_score.clear();
+  }
+  init_random_positional_and_score(cs, seed, 1.f);
 }
 
 void resize_tokens(std::vector<std::string>& t, int n) {
@@ -109,13 +217,24 @@ void resize_case(AttentionCase& cs, const CaseShape& s, uint64_t seed) {
   if (proj) check_size(s.D, kMaxSandboxWidth, "D");
   Rng rng(seed);
   AttentionTensors& t = cs.tensors;
+  const int old_D = c.D;
   if (proj) {
     const float w = 1.f / std::sqrt(float(s.D));
     t.X = resized(t.X, s.N, s.D, rng, 1.f);
     if (!c.self_attention) t.Y = resized(t.Y, s.M, s.D, rng, 1.f);
-    resize_heads(t.Wq, s.H, s.D, s.dk, rng, w);
-    resize_heads(t.Wk, s.H, s.D, s.dk, rng, w);
-    resize_heads(t.Wv, s.H, s.D, s.dv, rng, w);
+    // Rows of Wq, Wk, Wv: D, plus d_p when an absolute encoding is concatenated ([X P] Wq).
+    AttentionConfig next = c;
+    next.D = s.D;
+    const long din = projection_input_width(next);
+    auto proj_heads = [&](std::vector<MatRM>& v, long cols) {
+      std::vector<MatRM> out;
+      for (int h = 0; h < s.H; ++h)
+        out.push_back(resized_projection(h < int(v.size()) ? v[size_t(h)] : MatRM(), old_D, s.D, din, cols, rng, w));
+      v = std::move(out);
+    };
+    proj_heads(t.Wq, s.dk);
+    proj_heads(t.Wk, s.dk);
+    proj_heads(t.Wv, s.dv);
     resize_vecs(t.bq, s.H, s.dk, rng, 0.1f);
     resize_vecs(t.bk, s.H, s.dk, rng, 0.1f);
     resize_vecs(t.bv, s.H, s.dv, rng, 0.1f);
@@ -192,7 +311,11 @@ void resize_case(AttentionCase& cs, const CaseShape& s, uint64_t seed) {
   c.D = s.D;
   c.dk = s.dk;
   c.dv = s.dv;
+  // Positional and score tensors (learned table, T5 table, Shaw vectors, score weights) follow.
+  fit_positional_impl(cs, s.D, seed);
 }
+
+void fit_positional_and_score(AttentionCase& cs, uint64_t seed) { fit_positional_impl(cs, cs.config.D, seed); }
 
 void set_sentence(AttentionCase& cs, const std::string& text, uint64_t seed) {
   std::vector<std::string> toks = split_tokens(text);
@@ -237,6 +360,11 @@ void switch_mode(AttentionCase& cs, AttnMode mode, const AttentionResult* last, 
     t.Wo.resize(0, 0);
     t.bo.resize(0);
     c.mode = AttnMode::Direct;
+    // An absolute encoding was added to X; the projected Q, K, V above already carry it.
+    if (pos_is_absolute(c.positional.kind)) {
+      c.positional.kind = PosKind::None;
+      t.pe_table.resize(0, 0);
+    }
     if (cs.loss.kind == LossKind::MSE) cs.loss.target = MatRM::Zero(c.N, long(c.H) * c.dv);
     if (cs.loss.kind == LossKind::Cell) cs.loss.col = std::min(cs.loss.col, c.dv - 1);
   } else {
@@ -252,6 +380,7 @@ void switch_mode(AttentionCase& cs, AttnMode mode, const AttentionResult* last, 
     if (c.self_attention) cs.key_tokens = cs.query_tokens;
     if (cs.loss.kind == LossKind::MSE) cs.loss.target = MatRM::Zero(c.N, c.D);
     if (cs.loss.kind == LossKind::Cell) cs.loss.col = std::min(cs.loss.col, c.D - 1);
+    fit_positional_impl(cs, c.D, seed);
   }
 }
 

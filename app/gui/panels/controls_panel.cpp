@@ -347,6 +347,7 @@ void draw_controls_panel(AppState& s, GuiContext& ctx) {
   ImGui::Separator();
   if (ImGui::CollapsingHeader("Shape and mode", ImGuiTreeNodeFlags_DefaultOpen)) section_shape(s);
   if (ImGui::CollapsingHeader("Score, scale, temperature", ImGuiTreeNodeFlags_DefaultOpen)) section_scores(s);
+  if (ImGui::CollapsingHeader("Score function and positions", ImGuiTreeNodeFlags_DefaultOpen)) draw_score_and_positional_controls(s, ctx);
   if (ImGui::CollapsingHeader("Mask", ImGuiTreeNodeFlags_DefaultOpen)) section_mask(s);
   if (ImGui::CollapsingHeader("Loss (backward pass)", ImGuiTreeNodeFlags_DefaultOpen)) section_loss(s);
   if (ImGui::CollapsingHeader("Colours and ranges")) section_colors(s);

@@ -12,6 +12,10 @@ void draw_sandbox_panel(AppState& s, GuiContext& ctx);
 void draw_status_bar(AppState& s, GuiContext& ctx);
 void draw_file_popups(AppState& s, GuiContext& ctx);
 void draw_export_popup(AppState& s, GuiContext& ctx);
+void draw_score_and_positional_controls(AppState& s, GuiContext& ctx);  // a section of the control column
+void draw_pe_panel(AppState& s, GuiContext& ctx);                        // the "Positional encodings" tab
+void draw_cost_panel(AppState& s, GuiContext& ctx);                      // the "Cost" tab
+void cost_panel_shutdown();  // stops and joins a running time measurement (GuiApp::shutdown)
 
 // A small "Save..." button for a view of one head: opens the export popup (PNG, SVG, PDF, CSV,
 // JSON, NPY through the shared exporter, so the file equals `attnscope export` of the same view).
