@@ -50,6 +50,10 @@ struct PePanelState {
   uint64_t serial = 0;
   Cached table, sim, t5_buckets, term_sum;
   std::vector<std::string> row_numbers, col_numbers;  // labels when the case has no tokens
+  float bias_range = 1.f, term_range = 1.f;           // shared colour ranges (per result)
+  uint64_t bias_range_version = 0;
+  std::string rope_curves_key;                        // inputs of the RoPE curves
+  std::vector<float> rope_shifted, rope_over_n;
   PosKind table_kind = PosKind::None;  // the kind the table shows (for the curve captions)
   double table_base = 10000.0;
   int table_width = 0;
@@ -104,7 +108,13 @@ void build_table(const AppState& s) {
   else
     std::snprintf(key, sizeof key, "case %llu %llu", (unsigned long long)s.result_version,
                   (unsigned long long)s.edit_version);
-  if (!refresh(t, key)) return;
+  if (t.key == key) return;
+  // Kept to tell whether the edit changed the table at all (a step on Q, K or the weights does not).
+  const MatRM old = std::move(t.m);
+  const std::vector<std::string> old_rows = t.rows;
+  const std::string old_note = t.note;
+  const uint64_t old_version = t.version;
+  refresh(t, key);
   t.m.resize(0, 0);
   g_pe.table_base = base;
   try {
@@ -154,6 +164,10 @@ void build_table(const AppState& s) {
   }
   t.cols = numbered(t.m.cols(), "d");
   g_pe.table_width = int(t.m.cols());
+  // Same numbers: keep the version, so neither P P^T nor the textures are rebuilt.
+  if (old_version && t.m.rows() == old.rows() && t.m.cols() == old.cols() && t.m == old && t.rows == old_rows &&
+      t.note == old_note)
+    t.version = old_version;
 }
 
 void build_similarity() {
@@ -388,10 +402,20 @@ void section_rope(AppState& s, int h) {
   ImGui::Text("this pair's part of q_m . k_n = %.6g", pair_dot);
   ImGui::Text("q_m . k_n (all %d dims) = %.6g    m - n = %d", c.dk, full, g_pe.rope_m - g_pe.rope_n);
   hook_item("rope_dot");
-  // Shift both positions by t: the dot product stays (up to float rounding).
-  std::vector<float> shifted, over_n;
-  for (int t = 0; t <= 32; ++t) shifted.push_back(float(dot_rotated(q, k, g_pe.rope_m + t, g_pe.rope_n + t, rp)));
-  for (int n = 0; n <= span; ++n) over_n.push_back(float(dot_rotated(q, k, g_pe.rope_m, n, rp)));
+  // Shift both positions by t: the dot product stays (up to float rounding). Recomputed when an
+  // input changes, not every frame.
+  const std::string key = std::to_string(s.result_version) + " " + std::to_string(h) + " " +
+                          std::to_string(g_pe.rope_query) + " " + std::to_string(g_pe.rope_key) + " " +
+                          std::to_string(g_pe.rope_m) + " " + std::to_string(g_pe.rope_n) + " " + std::to_string(span);
+  std::vector<float>& shifted = g_pe.rope_shifted;
+  std::vector<float>& over_n = g_pe.rope_over_n;
+  if (key != g_pe.rope_curves_key) {
+    g_pe.rope_curves_key = key;
+    shifted.clear();
+    over_n.clear();
+    for (int t = 0; t <= 32; ++t) shifted.push_back(float(dot_rotated(q, k, g_pe.rope_m + t, g_pe.rope_n + t, rp)));
+    for (int n = 0; n <= span; ++n) over_n.push_back(float(dot_rotated(q, k, g_pe.rope_m, n, rp)));
+  }
   float lo = *std::min_element(over_n.begin(), over_n.end()), hi = *std::max_element(over_n.begin(), over_n.end());
   const float spread = *std::max_element(shifted.begin(), shifted.end()) - *std::min_element(shifted.begin(), shifted.end());
   char cap[96];
@@ -412,13 +436,18 @@ void section_biases(AppState& s, GuiContext& ctx) {
     ImGui::TextDisabled("No relative-position bias in this case (ALiBi, T5 and Shaw add one to the logits).");
     return;
   }
-  // One colour range for every head, so the heads compare (ALiBi's slopes differ by powers of two).
-  float m = 0.f;
-  for (const HeadResult& hr : s.result.heads) {
-    const MatRM& v = shaw ? hr.shaw_E : hr.B;
-    if (v.size()) m = std::max(m, v.cwiseAbs().maxCoeff());
+  // One colour range for every head, so the heads compare (ALiBi's slopes differ by powers of two);
+  // found once per result, not per frame.
+  if (g_pe.bias_range_version != s.result_version || g_pe.bias_range_version == 0) {
+    float mx = 0.f;
+    for (const HeadResult& hr : s.result.heads) {
+      const MatRM& v = shaw ? hr.shaw_E : hr.B;
+      if (v.size()) mx = std::max(mx, v.cwiseAbs().maxCoeff());
+    }
+    g_pe.bias_range = mx > 0.f ? mx : 1.f;
+    g_pe.bias_range_version = s.result_version;
   }
-  if (m == 0.f) m = 1.f;
+  const float m = g_pe.bias_range;
   if (kind == PosKind::Alibi) {
     std::string line = "slopes m_h:";
     for (int h = 0; h < int(s.result.alibi_slopes.size()); ++h) {
@@ -492,14 +521,17 @@ void section_terms(AppState& s, GuiContext& ctx, int h) {
   }
   const HeadResult& hr = s.result.heads[size_t(h)];
   Cached& sum = g_pe.term_sum;
-  if (refresh(sum, std::to_string(s.result_version) + " " + std::to_string(h)))
+  if (refresh(sum, std::to_string(s.result_version) + " " + std::to_string(h))) {
     sum.m = hr.terms.cc + hr.terms.cp + hr.terms.pc + hr.terms.pp;
+    float mx = sum.m.size() ? sum.m.cwiseAbs().maxCoeff() : 0.f;
+    for (const MatRM* x : {&hr.terms.cc, &hr.terms.cp, &hr.terms.pc, &hr.terms.pp})
+      mx = std::max(mx, x->size() ? x->cwiseAbs().maxCoeff() : 0.f);
+    g_pe.term_range = mx > 0.f ? mx : 1.f;
+  }
   const MatRM* mats[] = {&hr.terms.cc, &hr.terms.cp, &hr.terms.pc, &hr.terms.pp, &sum.m};
   const char* titles[] = {"content-content", "content-position", "position-content", "position-position",
                           "sum = s/tau q.k"};
-  float m = 0.f;
-  for (const MatRM* x : mats) m = std::max(m, x->size() ? x->cwiseAbs().maxCoeff() : 0.f);
-  if (m == 0.f) m = 1.f;
+  const float m = g_pe.term_range;
   ImGui::TextDisabled("s/tau (x_i + p_i) Wq Wk^T (x_j + p_j)^T, head %d; one colour range [%.4g, %.4g] so the "
                       "terms compare; the logits add the bias and the mask to the sum",
                       h, -m, m);
