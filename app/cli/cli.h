@@ -20,6 +20,7 @@ void add_demo_command(CLI::App& app, Action& action);
 void add_pe_command(CLI::App& app, Action& action);
 void add_export_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
+void add_train_command(CLI::App& app, Action& action);
 
 // Options of the GUI (attnscope with no subcommand).
 struct GuiOptions {

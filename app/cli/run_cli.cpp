@@ -37,6 +37,7 @@ int run_cli(int argc, char** argv, GuiOptions* gui, bool* run_gui) {
   add_pe_command(app, action);
   add_export_command(app, action);
   add_run_command(app, action);
+  add_train_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --help-all, --version
