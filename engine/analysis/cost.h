@@ -2,6 +2,8 @@
 // Legend: N queries, M keys, H heads, D model width, dk, dv.
 // A multiply-add counts 2 FLOPs; exp, max and divide count 1 each (they are not FMA-bound, and
 // benchmarks use the matmul-only count 4*H*N*M*dk forward, twice that backward).
+// Every score function and the positional encodings that add work (RoPE, Shaw) have their own
+// terms; ALiBi and T5 only add the bias B, already counted in "L = s S + B".
 // Bytes assume every operand of every op is read once and every result written once (float32):
 // a lower bound for the unfused engine, the traffic a fused kernel avoids.
 #pragma once
