@@ -145,7 +145,7 @@ FigureLayout layout_for_cell(const FigureSpec& spec, const Measured& ms, double 
   for (int k = 0; k < n; ++k) {
     const HeatmapPanel& p = spec.panels[size_t(k)];
     PanelLayout& pl = L.panels[size_t(k)];
-    const int r = k / ms.gc, c = k % ms.gc;
+    const int c = k % ms.gc;
     const bool last_in_col = k + ms.gc >= n;
     const bool show_rows = !ms.share || c == 0, show_cols = !ms.share || last_in_col;
     pl.cell_w = pl.cell_h = cell;
@@ -175,7 +175,6 @@ FigureLayout layout_for_cell(const FigureSpec& spec, const Measured& ms, double 
     left[size_t(k)] = std::max(left[size_t(k)], extra);
     right[size_t(k)] = std::max(right[size_t(k)], extra);
     pl.annotate = false;
-    (void)r;
   }
   // Columns and rows of the grid take the largest of their panels.
   std::vector<double> col_left(size_t(ms.gc)), col_hm(size_t(ms.gc)), col_right(size_t(ms.gc));
