@@ -1,6 +1,10 @@
 // Legend: N queries (= M keys), H heads, dk, dv. See cost_measure.h.
 #include "app/gui/cost_measure.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -111,6 +115,10 @@ void CostMeasure::start(const AttentionConfig& like, int max_n, int repeats, std
   }
   cancel_.store(false);
   running_.store(true);
+  runs_done_.store(0);
+  heads_done_.store(0);
+  total_runs_ = int(sizes.size()) * std::max(1, repeats);
+  heads_ = like.H;
   thread_ = std::thread(&CostMeasure::run, this, like, sizes, std::max(1, repeats), std::move(wake));
 }
 
@@ -122,11 +130,19 @@ void CostMeasure::stop() {
 
 CostMeasure::Snapshot CostMeasure::snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return state_;
+  Snapshot s = state_;
+  if (s.running && total_runs_ > 0) {
+    // Whole runs, plus the heads done of the current one (H forward + H backward).
+    const double part = std::min(1.0, double(heads_done_.load()) / (2.0 * std::max(1, heads_)));
+    s.progress = (runs_done_.load() + part) / total_runs_;
+  }
+  return s;
 }
 
 void CostMeasure::run(AttentionConfig like, std::vector<int> sizes, int repeats, std::function<void()> wake) {
-  const int total_runs = int(sizes.size()) * repeats;
+  // A lower priority for this thread (Linux: per thread, inherited by the engine's worker
+  // threads it starts), so the window keeps drawing and reading keys while it measures.
+  setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), 10);
   int runs_done = 0;
   std::string note;
   for (size_t k = 0; k < sizes.size() && !cancel_.load(); ++k) {
@@ -143,17 +159,22 @@ void CostMeasure::run(AttentionConfig like, std::vector<int> sizes, int repeats,
       const AttentionCase cs = cost_case(like, n, 1000 + uint64_t(n));
       const CostReport cost = attention_cost(cs.config);
       point.flops = cost.forward_flops + cost.backward_flops;
+      // The engine checks the cancel flag between heads, so a long run stops early too.
+      RunControl ctl;
+      ctl.cancel = &cancel_;
+      ctl.steps_done = &heads_done_;
       for (int r = 0; r < repeats && !cancel_.load(); ++r) {
+        heads_done_.store(0);
         const auto t0 = std::chrono::steady_clock::now();
-        const AttentionResult res = run_attention(cs, true);
+        const AttentionResult res = run_attention(cs, true, &ctl);
         times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
         ++runs_done;
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          state_.progress = double(runs_done) / total_runs;
-        }
+        heads_done_.store(0);
+        runs_done_.store(runs_done);
         if (wake) wake();
       }
+    } catch (const RunCancelled&) {
+      break;
     } catch (const InputError& e) {
       note = std::string("cannot measure this configuration: ") + e.what();
       break;
@@ -172,7 +193,7 @@ void CostMeasure::run(AttentionConfig like, std::vector<int> sizes, int repeats,
     state_.running = false;
     state_.cancelled = cancel_.load();
     state_.finished = !state_.cancelled;
-    state_.progress = state_.finished ? 1.0 : state_.progress;
+    state_.progress = state_.finished ? 1.0 : double(runs_done) / std::max(1, total_runs_);
     state_.note = note;
   }
   running_.store(false);

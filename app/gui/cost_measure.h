@@ -2,7 +2,7 @@
 // attention (run_attention) on random cases of the current H, dk, dv, mask, score and relative
 // encoding, for N = M = 32, 64, 96, ... up to a maximum (at most 32 sizes, evenly spaced, so the
 // curve over N shows its parabola), the median of a few runs per size. It runs
-// in its own thread so the window never waits; cancel() is honoured between runs.
+// in its own thread so the window never waits; cancel() is honoured between heads of a run.
 // Legend: N queries (= M keys), H heads, dk, dv.
 #pragma once
 #include <atomic>
@@ -59,10 +59,12 @@ class CostMeasure {
  private:
   void run(AttentionConfig like, std::vector<int> sizes, int repeats, std::function<void()> wake);
 
-  std::thread thread_;
-  std::atomic<bool> cancel_{false}, running_{false};
   mutable std::mutex mu_;
   Snapshot state_;  // guarded by mu_
+  std::atomic<bool> cancel_{false}, running_{false};
+  std::atomic<int> runs_done_{0}, heads_done_{0};  // progress, read by snapshot()
+  int total_runs_ = 0, heads_ = 1;                  // set by start() before the thread runs
+  std::thread thread_;                              // last: starts after every member above exists
 };
 
 }  // namespace attn::gui

@@ -94,8 +94,9 @@ void cost_table(const AppState& s) {
                      "could skip about half).",
                      nm / c.H);
   if (c.score.kind != ScoreKind::ScaledDot && c.score.kind != ScoreKind::Dot)
-    ImGui::TextDisabled("The table counts a dot-product score; the %s score costs more per cell.",
-                        score_kind_name(c.score.kind));
+    ImGui::TextDisabled("Score function: %s (its own rows above).", score_kind_name(c.score.kind));
+  if (c.positional.kind == PosKind::Alibi || c.positional.kind == PosKind::T5)
+    ImGui::TextDisabled("%s only adds the bias B, counted in L = s S + B.", pos_kind_name(c.positional.kind));
 }
 
 void measure_section(AppState& s) {

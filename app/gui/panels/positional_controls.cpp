@@ -96,17 +96,25 @@ bool case_is_valid(const AttentionCase& c) {
   }
 }
 
+// The engine's message for the last change it refused, shown under the controls until the next
+// change that is applied (the status line shows it too, until replaced).
+std::string g_refused;
+
 // One undoable change of the positional / score settings: apply it, make the tensors fit, and,
 // when the case was valid before, refuse a result the engine rejects (apply_edit shows the
-// message in the status line and restores the case).
+// message in the status line and restores the case). Returns whether it was applied.
 template <class F>
-void edit_pe(AppState& s, F&& change, bool fit = true) {
+bool edit_pe(AppState& s, F&& change, bool fit = true) {
   const bool was_valid = case_is_valid(s.cs);
+  const uint64_t before = s.edit_version;
   apply_edit(s, [&] {
     change();
     if (fit) fit_positional_and_score(s.cs, kParamSeed);
     if (was_valid) validate_case(s.cs);
   });
+  const bool applied = s.edit_version != before;
+  g_refused = applied ? "" : s.status.message;
+  return applied;
 }
 
 // A typed number (a continuous widget: one undo snapshot when editing starts). Values the engine
@@ -123,9 +131,11 @@ void input_base(AppState& s, const char* label) {
     try {
       validate_case(s.cs);
       mark_edited(s);
+      g_refused.clear();
     } catch (const InputError& e) {
       p.base = before;
       set_status(s, e.what(), true);
+      g_refused = e.what();
     }
   }
 }
@@ -157,10 +167,8 @@ void section_score(AppState& s) {
       const bool chosen = ImGui::Selectable(kScoreInfo[i].label, i == cur);
       hook_item(std::string("score_kind_") + score_kind_name(kScoreKinds[i]));
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kScoreInfo[i].help);
-      if (chosen && i != cur) {
-        edit_pe(s, [&] { c.score.kind = kScoreKinds[i]; });
+      if (chosen && i != cur && edit_pe(s, [&] { c.score.kind = kScoreKinds[i]; }))
         set_status(s, std::string("score: ") + score_kind_name(kScoreKinds[i]));
-      }
     }
     ImGui::EndCombo();
   }
@@ -316,7 +324,7 @@ void draw_score_and_positional_controls(AppState& s, GuiContext& /*ctx*/) {
   const bool direct = c.mode == AttnMode::Direct;
   const int cur = index_of_pos(p.kind);
   ImGui::SetNextItemWidth(-1);
-  const bool open = ImGui::BeginCombo("##pos_kind", kPosInfo[cur].label);
+  const bool open = ImGui::BeginCombo("##pos_kind", kPosInfo[cur].label, ImGuiComboFlags_HeightLarge);
   hook_item("pos_kind_combo");
   if (open) {
     for (int i = 0; i < 9; ++i) {
@@ -330,17 +338,21 @@ void draw_score_and_positional_controls(AppState& s, GuiContext& /*ctx*/) {
                           absolute && direct ? "\n\nDisabled: direct mode has no token embeddings X to add P to. "
                                                "Use 'Switch to projections' below."
                                              : "");
-      if (chosen && i != cur) {
-        edit_pe(s, [&] {
-          p.kind = kPosKinds[i];
-          if (absolute && p.combine == PosCombine::Add) p.dim = 0;
-        });
+      if (chosen && i != cur && edit_pe(s, [&] {
+            p.kind = kPosKinds[i];
+            if (absolute && p.combine == PosCombine::Add) p.dim = 0;
+          }))
         set_status(s, std::string("positional encoding: ") + pos_kind_name(kPosKinds[i]));
-      }
     }
     ImGui::EndCombo();
   }
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kPosInfo[cur].help);
+  if (!g_refused.empty()) {
+    ImGui::PushTextWrapPos(0.f);
+    ImGui::TextColored(ImVec4(1.f, 0.45f, 0.4f, 1.f), "not applied: %s", g_refused.c_str());
+    ImGui::PopTextWrapPos();
+    hook_item("pos_refused");
+  }
   if (direct) {
     ImGui::TextDisabled("absolute encodings need projections (X + P)");
     const bool sw = ImGui::SmallButton("Switch to projections");
