@@ -17,6 +17,7 @@
 #include "app/gui/panels/panels.h"
 #include "app/gui/test_hooks.h"
 #include "app/gui/widgets/heatmap_view.h"
+#include "engine/figure/attention_views.h"
 #include "engine/figure/colormap.h"
 #include "engine/ops/relative_bias.h"
 #include "engine/ops/rope.h"
@@ -52,6 +53,7 @@ struct PePanelState {
   std::vector<std::string> row_numbers, col_numbers;  // labels when the case has no tokens
   float bias_range = 1.f, term_range = 1.f;           // shared colour ranges (per result)
   uint64_t bias_range_version = 0;
+  bool bias_exportable = false;                       // the exporter's "bias" view accepts this case
   std::string rope_curves_key;                        // inputs of the RoPE curves
   std::vector<float> rope_shifted, rope_over_n;
   PosKind table_kind = PosKind::None;  // the kind the table shows (for the curve captions)
@@ -446,6 +448,12 @@ void section_biases(AppState& s, GuiContext& ctx) {
     }
     g_pe.bias_range = mx > 0.f ? mx : 1.f;
     g_pe.bias_range_version = s.result_version;
+    // Offer "Save..." only when the exporter's "bias" view can make this figure.
+    try {
+      g_pe.bias_exportable = bias && H > 0 && extract_view(s.cs, s.result, "bias", 0).values.size() > 0;
+    } catch (const std::exception&) {
+      g_pe.bias_exportable = false;
+    }
   }
   const float m = g_pe.bias_range;
   if (kind == PosKind::Alibi) {
@@ -478,7 +486,7 @@ void section_biases(AppState& s, GuiContext& ctx) {
       std::snprintf(title, sizeof title, "H%d  slope 1/%g", h, 1.0 / s.result.alibi_slopes[size_t(h)]);
     else
       std::snprintf(title, sizeof title, "H%d", h);
-    if (bias) {
+    if (bias && g_pe.bias_exportable) {
       export_button(ctx, "bias", h);
       ImGui::SameLine();
     }
