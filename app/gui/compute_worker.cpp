@@ -6,7 +6,7 @@
 
 namespace attn::gui {
 
-ComputeWorker::ComputeWorker() : thread_([this] { loop(); }) {}
+ComputeWorker::ComputeWorker() { thread_ = std::thread([this] { loop(); }); }
 
 ComputeWorker::~ComputeWorker() {
   {

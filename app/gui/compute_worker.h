@@ -44,7 +44,6 @@ class ComputeWorker {
  private:
   void loop();
 
-  std::thread thread_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
@@ -55,6 +54,9 @@ class ComputeWorker {
   std::atomic<uint64_t> running_version_{0};
   std::atomic<int> steps_done_{0};
   std::atomic<int> steps_total_{1};
+  // Last: members are constructed in declaration order, and the thread must not start before
+  // the mutex, the condition variable and the flags it uses exist.
+  std::thread thread_;
 };
 
 }  // namespace attn::gui

@@ -332,6 +332,7 @@ void section_seed(AppState& s) {
       const auto bias = s.cs.tensors.bias;
       init_random_tensors(s.cs, g_seed, 1.f, !s.cs.tensors.bq.empty());
       s.cs.tensors.bias = bias;
+      fit_positional_and_score(s.cs, g_seed + 1);  // e.g. concatenated encodings widen Wq, Wk, Wv
       s.loss_history.clear();
     });
   }
