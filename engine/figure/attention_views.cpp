@@ -94,9 +94,11 @@ ViewData extract_view(const AttentionCase& c, const AttentionResult& r, const st
     for (long k = 0; k < d.values.size(); ++k)
       if (!r.allowed.data()[k]) d.values.data()[k] = std::numeric_limits<float>::quiet_NaN();
   } else if (n == "bias") {
-    require(size_t(head) < c.tensors.bias.size() && c.tensors.bias[size_t(head)].size() > 0, "view",
-            "view 'bias' needs a logit bias in the case (inputs.bias), and this case has none");
-    d.values = c.tensors.bias[size_t(head)];
+    // The head's whole logit bias: inputs.bias plus ALiBi / T5 (HeadResult::B).
+    const MatRM& B = r.heads[size_t(head)].B;
+    require(B.size() > 0, "view",
+            "view 'bias' needs a logit bias (inputs.bias, or an alibi / t5 encoding), and this case has none");
+    d.values = B;
   } else if (n == "mask") d.values = r.allowed.cast<float>();
   else if (n == "output") d.values = col_block(r.O, long(head) * h.V.cols(), h.V.cols());  // O_h
   else if (n == "q") d.values = h.Q;
