@@ -24,6 +24,9 @@ void hook_rect(const std::string& name, float x0, float y0, float x1, float y1) 
 
 void hook_item(const std::string& name) {
   if (g_path.empty()) return;
+  // A window's first frame (popups, combos) lays items out before its position is final: record
+  // only settled positions, so a test never clicks where an item was for one frame.
+  if (ImGui::IsWindowAppearing()) return;
   const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
   hook_rect(name, a.x, a.y, b.x, b.y);
 }

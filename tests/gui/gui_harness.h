@@ -164,6 +164,17 @@ class GuiSession {
     const auto& r = j[name];
     return {r["x0"].get<int>(), r["y0"].get<int>(), r["x1"].get<int>(), r["y1"].get<int>()};
   }
+  // Waits (up to `seconds`) until the app has drawn the named widget; true if it has.
+  bool wait_widget(const std::string& name, double seconds = 8.0) {
+    for (int i = 0; i < int(seconds * 10); ++i) {
+      if (has_widget(name)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));  // one more frame to settle
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
   bool has_widget(const std::string& name) {
     return nlohmann::json::parse(slurp_file(widgets_path())).contains(name);
   }

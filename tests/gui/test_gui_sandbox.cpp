@@ -64,7 +64,7 @@ TEST(GuiSandbox, PresetClickChangesTheMap) {
   REQUIRE_SESSION(g);
   const Rect combo = g.widget("preset_combo");
   g.click(combo.cx(), combo.cy());
-  ASSERT_TRUE(g.has_widget("preset_article")) << "the preset list did not open";
+  ASSERT_TRUE(g.wait_widget("preset_article")) << "the preset list did not open";
   const Rect item = g.widget("preset_article");
   g.click(item.cx(), item.cy());
   g.xdo("mousemove 5 5", 600);  // move away so no tooltip covers the map
@@ -176,7 +176,7 @@ TEST(GuiSandbox, ExportEqualsTheCliExportOfTheSameView) {
     ASSERT_TRUE(g.start_app("--workspace '" + ws + "'")) << g.app_log();
     const Rect save = g.widget("export_weights");
     g.click(save.cx(), save.cy());
-    ASSERT_TRUE(g.has_widget("export_save")) << "the export popup did not open";
+    ASSERT_TRUE(g.wait_widget("export_save")) << "the export popup did not open";
     const Rect ok = g.widget("export_save");
     g.click(ok.cx(), ok.cy());
     g.xdo("keydown ctrl;key q;keyup ctrl", 300);

@@ -83,7 +83,7 @@ TEST(GuiPositionalTab, SinusoidalTableHasTheExactColoursOfSinAndCos) {
       "dv": 4, "positional": {"kind": "sinusoidal"}}, "tokens": ["a", "b", "c", "d"], "inputs": {"random": {"seed": 5}}})",
                        "tab_positional"))
       << g.app_log();
-  ASSERT_TRUE(g.has_widget("pe_table_image")) << "the PE table was not drawn";
+  ASSERT_TRUE(g.wait_widget("pe_table_image")) << "the PE table was not drawn";
   const Rect img = g.widget("pe_table_image");
   const Image shot = g.screenshot("pe_sinusoidal.png");
   // P (4 positions x 8 dims), range [-1, 1] (max |v| = cos 0 = 1): P(0, 0) = sin 0 = 0 is the
@@ -105,7 +105,7 @@ TEST(GuiPositionalTab, AlibiBiasesShareOneColourRangeAcrossHeads) {
       "positional": {"kind": "alibi"}}, "tokens": ["a", "b", "c", "d"], "inputs": {"random": {"seed": 5}}})",
                        "tab_positional"))
       << g.app_log();
-  ASSERT_TRUE(g.has_widget("pe_bias_h0_image") && g.has_widget("pe_bias_h1_image")) << "bias maps missing";
+  ASSERT_TRUE(g.wait_widget("pe_bias_h0_image") && g.wait_widget("pe_bias_h1_image")) << "bias maps missing";
   const Rect h0 = g.widget("pe_bias_h0_image"), h1 = g.widget("pe_bias_h1_image");
   const Image shot = g.screenshot("pe_alibi.png");
   // H = 2: slopes 2^-4 and 2^-8. B(i, j) = -m (i - j) for j <= i, 0 after (the causal form).
@@ -127,25 +127,26 @@ TEST(GuiPositionalControls, ChoosingEncodingsChangesTheCase) {
   auto choose = [&](const std::string& item, const std::string& combo_name = "pos_kind_combo") {
     const Rect combo = g.widget(combo_name);
     g.click(combo.cx(), combo.cy());
+    ASSERT_TRUE(g.wait_widget(item)) << item << " did not appear";
     const Rect it = g.widget(item);
     g.click(it.cx(), it.cy());
   };
   choose("pos_kind_alibi");
   ASSERT_TRUE(click_tab(g, "tab_positional"));
-  EXPECT_TRUE(g.has_widget("pe_bias_h0_image")) << "choosing ALiBi drew no bias map";
+  EXPECT_TRUE(g.wait_widget("pe_bias_h0_image")) << "choosing ALiBi drew no bias map";
   // Absolute encodings need projections: switch, then choose the sinusoidal table.
   const Rect sw = g.widget("pos_switch_projection");
   g.click(sw.cx(), sw.cy());
   choose("pos_kind_sinusoidal");
   g.xdo("mousemove 5 300", 500);
-  EXPECT_TRUE(g.has_widget("pe_table_image")) << "no PE table after choosing sinusoidal";
+  EXPECT_TRUE(g.wait_widget("pe_table_image")) << "no PE table after choosing sinusoidal";
   // The general score q^T W k gets its W; Shaw's relative keys then need a dot score: the engine
   // refuses, and the case keeps the sinusoidal encoding (the message goes to the status line).
   choose("score_kind_general", "score_kind_combo");
   choose("pos_kind_shaw");
   g.xdo("mousemove 5 300", 300);
   g.screenshot("controls_refused.png");
-  EXPECT_TRUE(g.has_widget("pos_refused")) << "the refusal was not shown next to the controls";
+  EXPECT_TRUE(g.wait_widget("pos_refused")) << "the refusal was not shown next to the controls";
   quit(g);
   ASSERT_EQ(g.wait_app_exit(15), 0) << g.app_log();
   const auto j = nlohmann::json::parse(slurp_file(home + "/data/attnscope/workspace.json"));
@@ -175,7 +176,7 @@ TEST(GuiCostTab, TableAndAMeasurementThatRunsToTheEndOrIsCancelled) {
   GuiSession g(fresh_home("cost"));
   REQUIRE_DISPLAY(g);
   ASSERT_TRUE(open_tab(g, "", "tab_cost")) << g.app_log();
-  ASSERT_TRUE(g.has_widget("cost_table")) << "no cost table";
+  ASSERT_TRUE(g.wait_widget("cost_table")) << "no cost table";
   const Rect table = g.widget("cost_table");
   EXPECT_GT(table.y1 - table.y0, 100) << "the table has no rows";
   choose_max_n(g, "256");
