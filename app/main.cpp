@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
                                    "). Use the command line instead: attnscope --help");
   }
   glfwMakeContextCurrent(window);
-  glfwSwapInterval(options.screenshot.empty() ? 1 : 0);
+  // Vsync for people; none for screenshots and benchmarks (they measure the work, not the wait).
+  glfwSwapInterval(options.screenshot.empty() && options.bench_frames == 0 ? 1 : 0);
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
