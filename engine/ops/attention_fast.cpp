@@ -1,30 +1,37 @@
-// Legend: N queries, M keys, H heads, dk, dv; i query, j key; mb queries per row block.
-// Math and layouts in attention_fast.h; the tile and its packed panels in gemm_tile.h.
+// Legend: N queries, M keys, H heads, dk, dv; i query, j key; mb queries per row block, kc keys
+// per chunk. Math and layouts in attention_fast.h; tiles and block products in gemm_tile.h.
 //
-// Tiling of one head (one thread), row block by row block (rows i0 .. i0+mb-1). A row block of
-// the N x M matrix lives in a per-thread scratch with a padded row stride ldp (an odd number of
-// cache lines: with ldp = M = 1024 every row of a block would fall in the same L1 set, and the
-// column walks of the dK/dV products below would miss L1 on every step).
-//   forward:   Sb = (scale/tau) Q_rb K^T  key panel by key panel: a packed K^T panel (dk x 16)
-//                                         stays in L1 while every 6-row tile of the block uses it
-//              Sb = softmax rows          (vector exp), in place
-//              O_rb = Sb V                kKc keys at a time, 16 output columns at a time: the packed
-//                                         V panel (kKc x 16) stays in L1 across the block's row tiles
-//              A_h[rows] = Sb             streamed out (non-temporal stores: it is read again only by
-//                                         the backward, so it should not evict the working set)
-//   backward:  Ab = A_h[rows]             copied into the padded scratch
-//              Lb = dO_rb V^T             like the logits
-//              Lb = Ab .* (Lb - rowsum(Lb .* Ab)) * scale/tau   (softmax backward, in place)
-//              dQ_rb = Lb K               like O_rb = Sb V
-//              dK += Lb^T Q_rb;  dV += Ab^T dO_rb   (6 keys x 16 columns per tile, summed over the
-//                                         block's rows; blocks are added in order 0, mb, 2mb, ...)
-// With a causal mask, keys past the block's last visible key are skipped everywhere (their
-// weights are exactly 0), which halves the work.
+// One head runs on one thread, row block by row block (rows i0 .. i0+mb-1), and inside a block
+// key chunk by key chunk (keys j0 .. j0+kc-1), so what a chunk touches (a K^T and a V panel set
+// of kc keys, the block's Q/dO rows, the chunk of E or dL) stays in L2 while the block's rows are
+// many (mb = 96): every pass over the head's K and V serves 96 queries.
+//
+// Forward, an online softmax over the chunks (running max m_i and sum l_i per row):
+//   E_c = (scale/tau) Q_rb K_c^T                     into blk (the block's row stride ldp)
+//   m' = max(m, rowmax E_c);  O_rb *= exp(m - m');   E_c = exp(E_c - m');  l = l exp(m - m') + rowsum E_c
+//   O_rb += E_c V_c
+// then per row  O_i /= l_i  and  A_i,c = E_i,c exp(m_c - m_final) / l_i  (exact softmax: every
+// chunk is rescaled to the final max and sum). A goes to the att buffer with non-temporal
+// stores (read again only by the backward, it should not evict the working set), and a block's
+// chunk c is written while the next block computes its chunk c (E and the row statistics of
+// two blocks alternate), so the DRAM writes overlap the products.
+// Backward, per block: d_i = rowsum(dA .* A)_i = dO_i . O_i (O kept from the forward), so the
+// chunks are independent:
+//   Ab = A[rows, :]  copied into blk (sequential rows, padded stride); the rows of the next
+//                    block are prefetched while this one computes, a share per chunk
+//   dL_c = dO_rb V_c^T;   dL_c = Ab_c .* (dL_c - d) * scale/tau           into chunk
+//   dQ_rb (+)= dL_c K_c;   dK_c += dL_c^T Q_rb;   dV_c += Ab_c^T dO_rb
+// dK_c and dV_c tiles (6 keys x 16 columns) sum over the block's 96 rows per visit; blocks are
+// added in order 0, mb, 2 mb, ..., so the sums do not depend on the thread count.
+// Row strides of blk and chunk are an odd number of cache lines: with a stride of 1024 floats
+// every row would map to the same L1 set and the column walks of dL^T and A^T would miss L1.
+// With a causal mask, chunks past a block's last visible key are skipped (half the work).
 #include "engine/ops/attention_fast.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "engine/core/error.h"
@@ -34,38 +41,31 @@
 
 #if defined(__AVX2__)
 #include <immintrin.h>
-#else
-#define _mm_prefetch(p, hint) ((void)(p))
 #endif
 
 namespace attn {
 
 namespace {
 
-using gemm::ALayout;
 using gemm::kMR;
 using gemm::kNR;
-using gemm::tile;
 
-constexpr std::size_t kRowBlockBytes = 160 * 1024;  // one row block of A (L2 is 512 KiB on Zen 3)
-constexpr int kMaxRowBlock = 120;                   // rows; a multiple of kMR
-constexpr int kKc = 256;                            // keys per step of the A V and dL K products
-constexpr std::size_t kPad = 16;                    // readable floats after buffers read as ACols
-constexpr std::size_t kAlign = 16;                  // floats (64 bytes) between sub-buffers
+constexpr int kRowBlock = 96;       // queries per row block, a multiple of kMR
+constexpr int kChunk = 128;         // keys per chunk, a multiple of kNR
+constexpr std::size_t kPad = 16;    // readable floats after buffers read as columns (ACols)
+constexpr std::size_t kAlign = 16;  // floats (64 bytes) between sub-buffers
 
 std::size_t round_up(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
 
-// Row stride of the scratch blocks: M rounded up to whole cache lines, made an odd number of lines.
-int padded_stride(int M) {
-  int ld = (M + 15) / 16 * 16;
+// A row stride for n floats: whole cache lines, an odd number of them.
+int padded_stride(int n) {
+  int ld = (n + 15) / 16 * 16;
   if ((ld / 16) % 2 == 0) ld += 16;
   return ld;
 }
 
-int row_block_for(int M) {
-  int mb = int(kRowBlockBytes / (sizeof(float) * std::size_t(padded_stride(M)))) / kMR * kMR;
-  return std::clamp(mb, kMR, kMaxRowBlock);
-}
+int row_block_for(int N) { return std::min<int>(kRowBlock, int(round_up(N, kMR))); }
+int chunks_for(int M) { return (M + kChunk - 1) / kChunk; }
 
 // One past the last key query i may see: M without a mask, i + M - N + 1 (clipped to [0, M])
 // with the bottom-right-aligned causal mask.
@@ -78,92 +78,44 @@ struct Ctx {
   const MhaShape& s;
   const MhaOptions& opt;
   MhaWorkspace& ws;
-  int mb, ldp;
+  int mb, ldp, kcp;
 };
 
-// dst[r * ldd + j] = src[r * lds + j] for r < rows, j < cols. With `stream`, the destination is
-// written with non-temporal stores where it is 32-byte aligned (it bypasses the caches).
-void copy_rows(float* dst, std::ptrdiff_t ldd, const float* src, std::ptrdiff_t lds, int rows, int cols, bool stream) {
-  for (int r = 0; r < rows; ++r) {
-    float* d = dst + r * ldd;
-    const float* p = src + r * lds;
-    int j = 0;
+inline void prefetch_l2(const float* p) {
 #if defined(__AVX2__)
-    if (stream) {
-      for (; j < cols && (reinterpret_cast<std::uintptr_t>(d + j) & 31) != 0; ++j) d[j] = p[j];
-      for (; j + 8 <= cols; j += 8) _mm256_stream_ps(d + j, _mm256_loadu_ps(p + j));
-    }
+  _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T1);
+#else
+  (void)p;
 #endif
-    std::copy(p + j, p + cols, d + j);
-  }
 }
 
-// Rows [i0, i0+rows) of a (ld-strided) head slice set to zero.
+// Rows of an (ld-strided) head slice set to zero.
 void zero_rows(float* p, std::ptrdiff_t ld, int rows, int cols) {
   for (int r = 0; r < rows; ++r) std::fill(p + r * ld, p + r * ld + cols, 0.f);
 }
 
-// Prefetches part `t` of `parts` of the `bytes` starting at p (the next B panel, spread over the
-// row tiles of the current one): per row block the forward and backward stream all of a head's
-// packed K and V (2 x M x 64 floats, more than L2 holds next to the block), so the next panel is
-// requested from L3 while the current one is in use.
-inline void prefetch_part(const float* p, std::size_t bytes, int t, int parts) {
-  const char* c = reinterpret_cast<const char*>(p);
-  const std::size_t lines = (bytes + 63) / 64, l0 = lines * t / parts, l1 = lines * (t + 1) / parts;
-  for (std::size_t l = l0; l < l1; ++l) _mm_prefetch(c + 64 * l, _MM_HINT_T0);
-}
+// A row block whose exp'd logits E are complete but not yet written to the att buffer: its
+// chunk c is streamed out while the next block computes its chunk c, so the DRAM writes of A
+// (N x M floats per head) overlap the products instead of stalling the end of every block.
+struct PendingBlock {
+  int i0 = 0, rows = 0, jend = 0;
+  const float* E = nullptr;  // (rows, ldp)
+  const float* m = nullptr;  // final max per row
+  const float* l = nullptr;  // final sum per row
+  const float* mc = nullptr; // (rows, nch): the max chunk c's E is relative to
+};
 
-// C (rows x cols, ldc) = Ab (rows x kend, lda) * B, B given as packed row panels of M keys
-// (pack_rows of an M x cols matrix); used for O = A V and dQ = dL K.
-void product_rows_by_panels(float* c, std::ptrdiff_t ldc, const float* a, std::ptrdiff_t lda, const float* panels,
-                            int M, int rows, int kend, int cols) {
-  const int tiles = (rows + kMR - 1) / kMR;
-  for (int k0 = 0; k0 < kend; k0 += kKc) {
-    const int kc = std::min(kKc, kend - k0);
-    for (int c0 = 0; c0 < cols; c0 += kNR) {
-      const float* bp = panels + std::ptrdiff_t(c0 / kNR) * M * kNR + std::ptrdiff_t(k0) * kNR;
-      // the panel used next: same keys, next 16 columns; or the next keys, first columns
-      const bool last_c = c0 + kNR >= cols;
-      const int k1 = last_c ? k0 + kKc : k0;
-      const float* next = last_c ? panels + std::ptrdiff_t(k1) * kNR : bp + std::ptrdiff_t(M) * kNR;
-      const std::size_t next_bytes = k1 < kend ? sizeof(float) * kNR * std::min(kKc, kend - k1) : 0;
-      const int nr = std::min(kNR, cols - c0);
-      for (int r0 = 0, t = 0; r0 < rows; r0 += kMR, ++t) {
-        prefetch_part(next, next_bytes, t, tiles);
-        tile<ALayout::Rows>(kc, a + r0 * lda + k0, lda, bp, c + r0 * ldc + c0, ldc, std::min(kMR, rows - r0), nr,
-                            1.f, k0 > 0);
-      }
+// A[i0 + r, chunk c] = E[r, chunk c] exp(m_c - m) / l  (exact softmax), zeros past jend.
+void write_chunk(const Ctx& x, float* A, const PendingBlock& p, int c, int nch) {
+  const int j0 = c * kChunk, n = std::min(kChunk, x.s.M - j0);
+  for (int r = 0; r < p.rows; ++r) {
+    float* dst = A + std::ptrdiff_t(p.i0 + r) * x.s.M + j0;
+    const int nv = std::clamp(p.jend - j0, 0, n);  // columns of this chunk the block computed
+    if (nv > 0) {
+      const float f = p.l[r] > 0.f ? std::exp(p.mc[r * nch + c] - p.m[r]) / p.l[r] : 0.f;
+      scale_row(dst, p.E + std::ptrdiff_t(r) * x.ldp + j0, nv, f, true);
     }
-  }
-}
-
-// C (rows x jend, ldc) = alpha * X_rb (rows x kdim, ldx) B^T, B^T given as packed transposed
-// panels (pack_trans of an M x kdim matrix); used for the logits Q K^T and dA = dO V^T.
-void product_by_trans_panels(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* panels,
-                             int M, int rows, int jend, int kdim, float alpha) {
-  const int tiles = (rows + kMR - 1) / kMR;
-  const std::size_t panel_bytes = sizeof(float) * kdim * kNR;
-  for (int j0 = 0; j0 < jend; j0 += kNR) {
-    const float* bp = panels + std::ptrdiff_t(j0 / kNR) * kdim * kNR;
-    const std::size_t next_bytes = j0 + kNR < jend ? panel_bytes : 0;
-    const int nr = std::min(kNR, M - j0);
-    for (int r0 = 0, t = 0; r0 < rows; r0 += kMR, ++t) {
-      prefetch_part(bp + std::ptrdiff_t(kdim) * kNR, next_bytes, t, tiles);
-      tile<ALayout::Rows>(kdim, x + r0 * ldx, ldx, bp, c + r0 * ldc + j0, ldc, std::min(kMR, rows - r0), nr, alpha,
-                          false);
-    }
-  }
-}
-
-// C (jend x cols, ldc) += Xb^T (jend x rows; Xb is rows x jend, row stride ldx) * packed rows
-// (rows x cols); used for dK += dL^T Q_rb and dV += A^T dO_rb.
-void accumulate_trans_product(float* c, std::ptrdiff_t ldc, const float* xb, std::ptrdiff_t ldx, const float* packed,
-                              int rows, int jend, int cols) {
-  for (int j0 = 0; j0 < jend; j0 += kMR) {
-    const int mr = std::min(kMR, jend - j0);
-    for (int c0 = 0; c0 < cols; c0 += kNR)
-      tile<ALayout::Cols>(rows, xb + j0, ldx, packed + std::ptrdiff_t(c0 / kNR) * rows * kNR, c + j0 * ldc + c0, ldc,
-                          mr, std::min(kNR, cols - c0), 1.f, true);
+    zero_row(dst + nv, n - nv, true);
   }
 }
 
@@ -173,25 +125,52 @@ void forward_head(const Ctx& x, int h, const MhaWorkspace::Scratch& sc, float* O
   const std::ptrdiff_t ldq = std::ptrdiff_t(s.H) * s.dk, ldv = std::ptrdiff_t(s.H) * s.dv;
   const float* Qh = Q + h * s.dk;
   float* Oh = O + h * s.dv;
+  float* Oc = x.ws.out_copy() + h * s.dv;
+  float* A = x.ws.att_mut(h);
   gemm::pack_trans(sc.trans, K + h * s.dk, ldq, s.M, s.dk);  // K_h^T panels (dk x 16 keys)
   gemm::pack_rows(sc.rows, V + h * s.dv, ldv, s.M, s.dv);     // V_h panels (M keys x 16 columns)
-  float* A = x.ws.att_mut(h);
-  float* Sb = sc.blk;
   const float alpha = x.opt.scale / x.opt.tau;
-  for (int i0 = 0; i0 < s.N; i0 += x.mb) {
+  const int nch = chunks_for(s.M);
+  PendingBlock pending;  // the previous block, written out during this one
+  for (int i0 = 0, b = 0; i0 < s.N; i0 += x.mb, ++b) {
     const int rows = std::min(x.mb, s.N - i0);
     const int jend = key_end(i0 + rows - 1, s, x.opt.mask);  // no row of the block sees past it
-    // logits: Sb = (scale / tau) * Q_rb K^T
-    product_by_trans_panels(Sb, x.ldp, Qh + i0 * ldq, ldq, sc.trans, s.M, rows, jend, s.dk, alpha);
-    // A = softmax(logits) over each row's visible keys
-    for (int r = 0; r < rows; ++r) softmax_row_forward(Sb + std::ptrdiff_t(r) * x.ldp, key_end(i0 + r, s, x.opt.mask), s.M);
-    // O_rb = A_rb V
-    if (jend == 0)
-      zero_rows(Oh + i0 * ldv, ldv, rows, s.dv);
-    else
-      product_rows_by_panels(Oh + i0 * ldv, ldv, Sb, x.ldp, sc.rows, s.M, rows, jend, s.dv);
-    copy_rows(A + std::ptrdiff_t(i0) * s.M, s.M, Sb, x.ldp, rows, s.M, true);
+    // two sets of block buffers, alternating: this block's and the pending one's
+    float* Eb = b % 2 ? sc.blk2 : sc.blk;
+    float* m = sc.stats + (b % 2) * x.mb * std::ptrdiff_t(2 + nch);  // running max per row
+    float* l = m + x.mb;                                              // running sum per row
+    float* mc = l + x.mb;  // (mb, nch): the max each chunk's E is relative to
+    float* Ob = Oh + i0 * ldv;
+    std::fill(m, m + rows, -std::numeric_limits<float>::infinity());
+    std::fill(l, l + rows, 0.f);
+    zero_rows(Ob, ldv, rows, s.dv);
+    int c = 0;
+    for (int j0 = 0; j0 < jend; j0 += kChunk, ++c) {
+      const int n = std::min(kChunk, jend - j0);
+      float* E = Eb + j0;
+      // E_c = (scale / tau) Q_rb K_c^T
+      gemm::product_trans(E, x.ldp, Qh + i0 * ldq, ldq, sc.trans + std::ptrdiff_t(j0) * s.dk, rows, n, s.dk, alpha);
+      // E_c = exp(E_c - m'), with O rescaled where the running max moved
+      for (int r = 0; r < rows; ++r) {
+        const int jv = std::clamp(key_end(i0 + r, s, x.opt.mask) - j0, 0, n);
+        const float f = softmax_chunk_forward(E + std::ptrdiff_t(r) * x.ldp, jv, n, m[r], l[r]);
+        mc[r * nch + c] = m[r];
+        if (f != 1.f) scale_row(Ob + r * ldv, Ob + r * ldv, s.dv, f, false);
+      }
+      // O_rb += E_c V_c
+      gemm::product_rows(Ob, ldv, E, x.ldp, sc.rows + std::ptrdiff_t(j0) * kNR, s.M, rows, n, s.dv, true);
+      if (pending.rows) write_chunk(x, A, pending, c, nch);
+    }
+    if (pending.rows)
+      for (; c < nch; ++c) write_chunk(x, A, pending, c, nch);
+    // O_i = O_i / l_i (zero rows where no key is visible)
+    for (int r = 0; r < rows; ++r) {
+      scale_row(Ob + r * ldv, Ob + r * ldv, s.dv, l[r] > 0.f ? 1.f / l[r] : 0.f, false);
+      std::copy(Ob + r * ldv, Ob + r * ldv + s.dv, Oc + (i0 + r) * ldv);
+    }
+    pending = PendingBlock{i0, rows, jend, Eb, m, l, mc};
   }
+  for (int c = 0; c < nch; ++c) write_chunk(x, A, pending, c, nch);
 #if defined(__AVX2__)
   _mm_sfence();  // the streamed A is complete before the thread hands the head back
 #endif
@@ -203,17 +182,19 @@ void backward_head(const Ctx& x, int h, const MhaWorkspace::Scratch& sc, float* 
   const std::ptrdiff_t ldq = std::ptrdiff_t(s.H) * s.dk, ldv = std::ptrdiff_t(s.H) * s.dv;
   const float* Qh = Q + h * s.dk;
   const float* dOh = dO + h * s.dv;
+  const float* Oc = x.ws.out_copy() + h * s.dv;
   float* dQh = dQ + h * s.dk;
   float* dKh = dK + h * s.dk;
   float* dVh = dV + h * s.dv;
+  const float* A = x.ws.att(h);
   gemm::pack_trans(sc.trans, V + h * s.dv, ldv, s.M, s.dv);  // V_h^T panels for dA = dO V^T
   gemm::pack_rows(sc.rows, K + h * s.dk, ldq, s.M, s.dk);     // K_h panels for dQ = dL K
   zero_rows(dKh, ldq, s.M, s.dk);
   zero_rows(dVh, ldv, s.M, s.dv);
-  const float* A = x.ws.att(h);
-  const float c = x.opt.scale / x.opt.tau;  // dL carries scale/tau, so dQ = dL K and dK = dL^T Q
-  float* Lb = sc.blk;
-  float* Ab = sc.blk2;
+  const float g = x.opt.scale / x.opt.tau;  // dL carries scale/tau, so dQ = dL K and dK = dL^T Q
+  float* d = sc.stats;
+  float* Ab = sc.blk;
+  float* Lc = sc.chunk;
   for (int i0 = 0; i0 < s.N; i0 += x.mb) {
     const int rows = std::min(x.mb, s.N - i0);
     const int jend = key_end(i0 + rows - 1, s, x.opt.mask);
@@ -221,20 +202,37 @@ void backward_head(const Ctx& x, int h, const MhaWorkspace::Scratch& sc, float* 
       zero_rows(dQh + i0 * ldq, ldq, rows, s.dk);
       continue;
     }
-    copy_rows(Ab, x.ldp, A + std::ptrdiff_t(i0) * s.M, s.M, rows, jend, false);
-    // forward: O = A V   ->   dA = dO V^T   (into Lb)
-    product_by_trans_panels(Lb, x.ldp, dOh + i0 * ldv, ldv, sc.trans, s.M, rows, jend, s.dv, 1.f);
-    // forward: A = softmax(scale * S / tau)   ->   dL = A .* (dA - rowsum(dA .* A)) * scale/tau
-    for (int r = 0; r < rows; ++r)
-      softmax_row_backward(Lb + std::ptrdiff_t(r) * x.ldp, Ab + std::ptrdiff_t(r) * x.ldp,
-                           key_end(i0 + r, s, x.opt.mask), jend, c);
-    // forward: S = Q K^T   ->   dQ_rb = dL K,  dK += dL^T Q_rb
-    product_rows_by_panels(dQh + i0 * ldq, ldq, Lb, x.ldp, sc.rows, s.M, rows, jend, s.dk);
+    for (int r = 0; r < rows; ++r) {
+      // d_i = rowsum(dA .* A) = sum_j (dO_i . V_j) A_ij = dO_i . O_i
+      d[r] = dot_row(dOh + (i0 + r) * ldv, Oc + (i0 + r) * ldv, s.dv);
+      std::copy(A + std::ptrdiff_t(i0 + r) * s.M, A + std::ptrdiff_t(i0 + r) * s.M + jend,
+                Ab + std::ptrdiff_t(r) * x.ldp);
+    }
     gemm::pack_rows(sc.qp, Qh + i0 * ldq, ldq, rows, s.dk);
-    accumulate_trans_product(dKh, ldq, Lb, x.ldp, sc.qp, rows, jend, s.dk);
-    // forward: O = A V   ->   dV += A^T dO_rb
     gemm::pack_rows(sc.dop, dOh + i0 * ldv, ldv, rows, s.dv);
-    accumulate_trans_product(dVh, ldv, Ab, x.ldp, sc.dop, rows, jend, s.dv);
+    // The next block's rows of A come from DRAM: request them now, a share per chunk, so the
+    // copy at the next block's start finds them in cache.
+    const int next_rows = std::min(x.mb, s.N - i0 - rows);
+    const int next_jend = next_rows > 0 ? key_end(i0 + rows + next_rows - 1, s, x.opt.mask) : 0;
+    const std::size_t line_per_row = (std::size_t(next_jend) + 15) / 16, lines = line_per_row * next_rows;
+    const int nc = (jend + kChunk - 1) / kChunk;
+    for (int j0 = 0, ci = 0; j0 < jend; j0 += kChunk, ++ci) {
+      const int n = std::min(kChunk, jend - j0);
+      for (std::size_t q = lines * ci / nc; q < lines * (ci + 1) / nc; ++q)
+        prefetch_l2(A + std::ptrdiff_t(i0 + rows + q / line_per_row) * s.M + 16 * (q % line_per_row));
+      // forward: O = A V   ->   dA_c = dO_rb V_c^T
+      gemm::product_trans(Lc, x.kcp, dOh + i0 * ldv, ldv, sc.trans + std::ptrdiff_t(j0) * s.dv, rows, n, s.dv, 1.f);
+      // forward: A = softmax(scale * S / tau)   ->   dL_c = A_c .* (dA_c - d) * scale/tau
+      for (int r = 0; r < rows; ++r)
+        softmax_chunk_backward(Lc + std::ptrdiff_t(r) * x.kcp, Ab + std::ptrdiff_t(r) * x.ldp + j0,
+                               std::clamp(key_end(i0 + r, s, x.opt.mask) - j0, 0, n), n, d[r], g);
+      // forward: S = Q K^T   ->   dQ_rb (+)= dL_c K_c,  dK_c += dL_c^T Q_rb
+      gemm::product_rows(dQh + i0 * ldq, ldq, Lc, x.kcp, sc.rows + std::ptrdiff_t(j0) * kNR, s.M, rows, n, s.dk,
+                         j0 > 0);
+      gemm::product_tn(dKh + j0 * ldq, ldq, Lc, x.kcp, sc.qp, rows, n, s.dk);
+      // forward: O = A V   ->   dV_c += A_c^T dO_rb
+      gemm::product_tn(dVh + j0 * ldv, ldv, Ab + j0, x.ldp, sc.dop, rows, n, s.dv);
+    }
   }
 }
 
@@ -286,43 +284,50 @@ void for_each_head(MhaWorkspace& ws, int H, const Fn& fn) {
 void MhaWorkspace::reserve(const MhaShape& s, int threads) {
   threads = std::max(1, std::min(threads, s.H));
   if (s == shape_ && threads <= threads_ && !buf_.empty()) return;
-  // Same shape, more threads: keep the attention weights of the last forward (backward may run
-  // with more threads than its forward did).
+  // Same shape, more threads: keep the attention weights and O of the last forward (backward may
+  // run with more threads than its forward did).
   const bool keep = s == shape_ && has_forward_;
-  const int mb = row_block_for(s.M);
-  const int dmax = std::max(s.dk, s.dv);
-  const std::size_t att = round_up(std::size_t(s.H) * s.N * s.M + kPad, kAlign);
+  const int mb = row_block_for(s.N), dmax = std::max(s.dk, s.dv);
+  const std::size_t att_n = std::size_t(s.H) * s.N * s.M, o_n = std::size_t(s.N) * s.H * s.dv;
+  const std::size_t att = round_up(att_n + kPad, kAlign), o = round_up(o_n, kAlign);
   const std::size_t trans = round_up(gemm::packed_trans_size(s.M, dmax), kAlign);
   const std::size_t rows = round_up(gemm::packed_rows_size(s.M, dmax), kAlign);
   const std::size_t blk = round_up(std::size_t(mb) * padded_stride(s.M) + kPad, kAlign);
+  const std::size_t chunk = round_up(std::size_t(mb) * padded_stride(std::min(kChunk, s.M)) + kPad, kAlign);
   const std::size_t qp = round_up(gemm::packed_rows_size(mb, s.dk), kAlign);
   const std::size_t dop = round_up(gemm::packed_rows_size(mb, s.dv), kAlign);
-  const std::size_t per_slot = trans + rows + 2 * blk + qp + dop;
-  const std::size_t total = att + per_slot * threads + kAlign;  // + kAlign: room to align the base
+  const std::size_t stats = round_up(2 * std::size_t(mb) * (2 + chunks_for(s.M)), kAlign);
+  const std::size_t per_slot = trans + rows + 2 * blk + chunk + qp + dop + stats;
+  const std::size_t total = att + o + per_slot * threads + kAlign;  // + kAlign: room to align the base
   // 64-byte aligned base, then every sub-buffer on a multiple of 16 floats.
   auto aligned = [](float* b) {
     return b + (kAlign - (reinterpret_cast<std::uintptr_t>(b) / sizeof(float)) % kAlign) % kAlign;
   };
   if (total > buf_.size()) {
     std::vector<float> grown(total, 0.f);
-    if (keep) std::copy(att_, att_ + std::size_t(s.H) * s.N * s.M, aligned(grown.data()));
+    if (keep) {
+      std::copy(att_, att_ + att_n, aligned(grown.data()));
+      std::copy(o_, o_ + o_n, aligned(grown.data()) + att);
+    }
     buf_.swap(grown);
   }
-  float* base = aligned(buf_.data());
-  att_ = base;
-  std::fill(att_ + std::size_t(s.H) * s.N * s.M, att_ + att, 0.f);  // read past the last head's rows
+  att_ = aligned(buf_.data());
+  o_ = att_ + att;
+  std::fill(att_ + att_n, att_ + att, 0.f);  // read past the last head's rows
   slots_.clear();
-  float* p = base + att;
+  float* p = o_ + o;
   for (int t = 0; t < threads; ++t) {
     Scratch sc;
     sc.trans = p;
     sc.rows = sc.trans + trans;
     sc.blk = sc.rows + rows;
     sc.blk2 = sc.blk + blk;
-    sc.qp = sc.blk2 + blk;
+    sc.chunk = sc.blk2 + blk;
+    sc.qp = sc.chunk + chunk;
     sc.dop = sc.qp + qp;
-    p = sc.dop + dop;
-    std::fill(sc.blk, sc.blk + 2 * blk, 0.f);  // columns read past a block's last key must be finite
+    sc.stats = sc.dop + dop;
+    p = sc.stats + stats;
+    std::fill(sc.blk, sc.blk + 2 * blk + chunk, 0.f);  // columns read past a chunk's last key: finite
     slots_.push_back(sc);
   }
   busy_.reset(new std::atomic<bool>[threads]);
@@ -348,7 +353,7 @@ void mha_forward(MatRM& O, MhaWorkspace& ws, const MatRM& Q, const MatRM& K, con
   ws.reserve(s, engine_threads());
   ws.set_forward(false, opt);
   O.resize(s.N, std::ptrdiff_t(H) * s.dv);
-  const Ctx x{s, opt, ws, ws.row_block(), padded_stride(s.M)};
+  const Ctx x{s, opt, ws, ws.row_block(), padded_stride(s.M), padded_stride(std::min(kChunk, s.M))};
   for_each_head(ws, H, [&](int h, const MhaWorkspace::Scratch& sc) {
     forward_head(x, h, sc, O.data(), Q.data(), K.data(), V.data());
   });
@@ -367,11 +372,11 @@ void mha_backward(MatRM& dQ, MatRM& dK, MatRM& dV, MhaWorkspace& ws, const MatRM
   need(dO.rows() == s.N && dO.cols() == std::ptrdiff_t(H) * s.dv, "dO", [&] {
     return "expected " + shape_str(s.N, std::ptrdiff_t(H) * s.dv) + ", got " + shape_str(dO.rows(), dO.cols());
   });
-  ws.reserve(s, engine_threads());  // more threads than at forward time: more slots (att is kept)
+  ws.reserve(s, engine_threads());  // more threads than at forward time: more slots (att, O kept)
   dQ.resize(s.N, std::ptrdiff_t(H) * s.dk);
   dK.resize(s.M, std::ptrdiff_t(H) * s.dk);
   dV.resize(s.M, std::ptrdiff_t(H) * s.dv);
-  const Ctx x{s, opt, ws, ws.row_block(), padded_stride(s.M)};
+  const Ctx x{s, opt, ws, ws.row_block(), padded_stride(s.M), padded_stride(std::min(kChunk, s.M))};
   for_each_head(ws, H, [&](int h, const MhaWorkspace::Scratch& sc) {
     backward_head(x, h, sc, dQ.data(), dK.data(), dV.data(), dO.data(), Q.data(), K.data(), V.data());
   });

@@ -9,13 +9,16 @@
 // Backward, given dO (N, H*dv), reusing att from the forward:
 //   dV_h = A_h^T dO_h;  dA = dO_h V_h^T;  dL = A_h .* (dA - rowsum(dA .* A_h)) / tau
 //   dQ_h = scale * dL K_h;  dK_h = scale * dL^T Q_h
+//   (rowsum(dA .* A_h)_i = dO_i . O_i, computed from the O the forward kept in the workspace)
 // Mask: none, or causal aligned bottom-right (query i sees key j iff j <= i + M - N). A query
 // with no visible key gets an A row of zeros, an O row of zeros and zero gradients, never NaN.
 //
 // Work split: each head is one parallel_for item (one thread computes it whole, in a fixed
-// order), so results are bit-identical for any engine_threads(). Inside a head the work goes
-// row block by row block (mb queries x M keys, sized to stay in L2; tiling in attention_fast.cpp).
-// Nothing is allocated once the workspace has the shape: the workspace is sized by its first use.
+// order), so results are bit-identical for any engine_threads(). Inside a head the work goes row
+// block by row block and, inside a block, key chunk by key chunk, so the operands in use stay
+// in L2 (tiling in attention_fast.cpp). The workspace also keeps a copy of O for the backward.
+// The kernels allocate nothing once the workspace has the shape (it is sized by its first use);
+// parallel_for itself starts its worker threads per call (engine/core/parallel.cpp).
 // Not thread-safe per workspace: one call at a time on a given MhaWorkspace.
 #pragma once
 #include <atomic>
@@ -61,14 +64,17 @@ class MhaWorkspace {
 
   // --- internals used by the kernels ---
   struct Scratch {
-    float* trans;  // packed K^T (forward) or V^T (backward) panels
-    float* rows;   // packed V (forward) or K (backward) panels
-    float* blk;    // (mb, ldp) row block: logits/A in the forward, dL in the backward
-    float* blk2;   // (mb, ldp) row block: a copy of A in the backward
-    float* qp;     // packed Q rows of one block (backward)
-    float* dop;    // packed dO rows of one block (backward)
+    float* trans;  // the head's packed K^T (forward) or V^T (backward) panels
+    float* rows;   // the head's packed V (forward) or K (backward) panels
+    float* blk;    // (mb, ldp): exp'd logits of a row block (forward), its A (backward)
+    float* blk2;   // (mb, ldp): the previous block's exp'd logits, being written out (forward)
+    float* chunk;  // (mb, kcp): dL of one key chunk of a row block (backward)
+    float* qp;     // packed Q rows of a block (backward)
+    float* dop;    // packed dO rows of a block (backward)
+    float* stats;  // per row of two blocks: running max and sum, the max after each key chunk; or d
   };
   float* att_mut(int h) { return att_ + std::size_t(h) * shape_.N * shape_.M; }
+  float* out_copy() { return o_; }  // (N, H*dv): O of the last forward, for the backward's rowsum
   // Claims a free scratch slot for the calling head (at most `threads` are in flight).
   int acquire();
   void release(int slot) { busy_[slot].store(false, std::memory_order_release); }
@@ -86,6 +92,7 @@ class MhaWorkspace {
   MhaOptions fwd_opt_;
   std::vector<float> buf_;
   float* att_ = nullptr;
+  float* o_ = nullptr;
   std::vector<Scratch> slots_;
   std::unique_ptr<std::atomic<bool>[]> busy_;
 };

@@ -126,6 +126,61 @@ template void tile<ALayout::Rows>(int, const float*, std::ptrdiff_t, const float
 template void tile<ALayout::Cols>(int, const float*, std::ptrdiff_t, const float*, float*, std::ptrdiff_t, int,
                                   int, float, bool);
 
+namespace {
+
+// Prefetches part t of `parts` of the bytes at p into L1: the next B panel, spread over the row
+// tiles that use the current one.
+inline void prefetch_part(const float* p, std::size_t bytes, int t, int parts) {
+#ifdef ATTN_GEMM_AVX2
+  const char* c = reinterpret_cast<const char*>(p);
+  const std::size_t lines = (bytes + 63) / 64, l0 = lines * t / parts, l1 = lines * (t + 1) / parts;
+  for (std::size_t l = l0; l < l1; ++l) _mm_prefetch(c + 64 * l, _MM_HINT_T0);
+#endif
+}
+
+}  // namespace
+
+void product_trans(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* p, int rows, int n,
+                   int kdim, float alpha) {
+  const int tiles = (rows + kMR - 1) / kMR;
+  const std::size_t panel = std::size_t(kdim) * kNR;
+  for (int j0 = 0; j0 < n; j0 += kNR) {
+    const float* bp = p + std::ptrdiff_t(j0 / kNR) * panel;
+    const std::size_t next = j0 + kNR < n ? sizeof(float) * panel : 0;
+    const int nr = std::min(kNR, n - j0);
+    for (int r0 = 0, t = 0; r0 < rows; r0 += kMR, ++t) {
+      prefetch_part(bp + panel, next, t, tiles);
+      tile<ALayout::Rows>(kdim, x + r0 * ldx, ldx, bp, c + r0 * ldc + j0, ldc, std::min(kMR, rows - r0), nr, alpha,
+                          false);
+    }
+  }
+}
+
+void product_rows(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* p, int panel_rows,
+                  int rows, int kdim, int cols, bool accumulate) {
+  const int tiles = (rows + kMR - 1) / kMR;
+  for (int c0 = 0; c0 < cols; c0 += kNR) {
+    const float* bp = p + std::ptrdiff_t(c0 / kNR) * panel_rows * kNR;
+    const std::size_t next = c0 + kNR < cols ? sizeof(float) * kdim * kNR : 0;
+    const int nr = std::min(kNR, cols - c0);
+    for (int r0 = 0, t = 0; r0 < rows; r0 += kMR, ++t) {
+      prefetch_part(bp + std::ptrdiff_t(panel_rows) * kNR, next, t, tiles);
+      tile<ALayout::Rows>(kdim, x + r0 * ldx, ldx, bp, c + r0 * ldc + c0, ldc, std::min(kMR, rows - r0), nr, 1.f,
+                          accumulate);
+    }
+  }
+}
+
+void product_tn(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* p, int kdim, int n,
+                int cols) {
+  for (int j0 = 0; j0 < n; j0 += kMR) {
+    const int mr = std::min(kMR, n - j0);
+    for (int c0 = 0; c0 < cols; c0 += kNR)
+      tile<ALayout::Cols>(kdim, x + j0, ldx, p + std::ptrdiff_t(c0 / kNR) * kdim * kNR, c + j0 * ldc + c0, ldc, mr,
+                          std::min(kNR, cols - c0), 1.f, true);
+  }
+}
+
 void pack_rows(float* dst, const float* src, std::ptrdiff_t ld, int rows, int cols) {
   for (int c0 = 0; c0 < cols; c0 += kNR) {
     const int w = std::min(kNR, cols - c0);

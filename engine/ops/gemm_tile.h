@@ -40,6 +40,21 @@ void pack_rows(float* dst, const float* src, std::ptrdiff_t ld, int rows, int co
 // block) into ceil(n / kNR) panels of kdim * kNR floats. Used for K^T and V^T.
 void pack_trans(float* dst, const float* src, std::ptrdiff_t ld, int n, int kdim);
 
+// Block products built from tiles (6-row tiles of C; B panels as packed above). While a panel is
+// in use, the next one is prefetched (it usually comes from L3).
+//   product_trans: C (rows x n, ldc)    = alpha * X (rows x kdim, ldx) * P^T, P = pack_trans of
+//                  an n x kdim matrix (the logits Q K^T, dA = dO V^T)
+//   product_rows:  C (rows x cols, ldc) (+)= X (rows x kdim, ldx) * P, P = kdim rows of a pack_rows
+//                  panel set whose panels hold `panel_rows` rows (A V, dL K); accumulate or overwrite
+//   product_tn:    C (n x cols, ldc)    += X^T * P, X (kdim x n, ldx) read as columns (ACols),
+//                  P = pack_rows of a kdim x cols matrix (dK += dL^T Q, dV += A^T dO)
+void product_trans(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* p, int rows, int n,
+                   int kdim, float alpha);
+void product_rows(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* p, int panel_rows,
+                  int rows, int kdim, int cols, bool accumulate);
+void product_tn(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* p, int kdim, int n,
+                int cols);
+
 // Floats needed by pack_rows(rows, cols) / pack_trans(n, kdim).
 inline std::size_t packed_rows_size(int rows, int cols) {
   return std::size_t(rows) * ((cols + kNR - 1) / kNR) * kNR;

@@ -1,13 +1,18 @@
-// Legend: one row of M cells, jend allowed (a prefix). Formulas in softmax_rows.h.
+// Legend: one chunk of n cells of a row, jv visible (a prefix). Formulas in softmax_rows.h.
 #include "engine/ops/softmax_rows.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "engine/ops/simd_exp.h"
 
 namespace attn {
+
+namespace {
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+}
 
 #if defined(__AVX2__) && defined(__FMA__)
 
@@ -31,81 +36,123 @@ inline __m256i head_mask(int n) {
 }
 }  // namespace
 
-void softmax_row_forward(float* z, int jend, int M) {
-  if (jend <= 0) {
-    std::fill(z, z + M, 0.f);
-    return;
+float softmax_chunk_forward(float* z, int jv, int n, float& m, float& l) {
+  if (jv <= 0) {
+    std::fill(z, z + n, 0.f);
+    return 1.f;
   }
-  const int jv = jend & ~7, tail = jend - jv;
+  const int j8 = jv & ~7, tail = jv - j8;
   const __m256i tm = head_mask(tail);
-  const __m256 ninf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  const __m256 ninf = _mm256_set1_ps(kNegInf);
   __m256 vmax = ninf;
-  for (int j = 0; j < jv; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(z + j));
-  if (tail) vmax = _mm256_max_ps(vmax, _mm256_blendv_ps(ninf, _mm256_maskload_ps(z + jv, tm), _mm256_castsi256_ps(tm)));
-  const float mx = hmax(vmax);
-  if (mx == -std::numeric_limits<float>::infinity()) {  // every allowed logit is -inf
-    std::fill(z, z + M, 0.f);
-    return;
+  for (int j = 0; j < j8; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(z + j));
+  // masked-off tail lanes read as -inf: they neither win the max nor add to the sum (exp(-inf) = 0)
+  const __m256 ztail = tail ? _mm256_blendv_ps(ninf, _mm256_maskload_ps(z + j8, tm), _mm256_castsi256_ps(tm)) : ninf;
+  vmax = _mm256_max_ps(vmax, ztail);
+  const float m_new = std::max(m, hmax(vmax));
+  if (m_new == kNegInf) {  // every visible logit is -inf so far: nothing to weigh
+    std::fill(z, z + n, 0.f);
+    return 1.f;
   }
-  const __m256 vm = _mm256_set1_ps(mx);
+  const __m256 vm = _mm256_set1_ps(m_new);
   __m256 vsum = _mm256_setzero_ps();
-  for (int j = 0; j < jv; j += 8) {
+  for (int j = 0; j < j8; j += 8) {
     const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(z + j), vm));
     _mm256_storeu_ps(z + j, e);
     vsum = _mm256_add_ps(vsum, e);
   }
   if (tail) {
-    // masked-off lanes read as -inf, so they contribute exp(-inf) = 0
-    const __m256 x = _mm256_blendv_ps(ninf, _mm256_maskload_ps(z + jv, tm), _mm256_castsi256_ps(tm));
-    const __m256 e = exp_avx2(_mm256_sub_ps(x, vm));
-    _mm256_maskstore_ps(z + jv, tm, e);
+    const __m256 e = exp_avx2(_mm256_sub_ps(ztail, vm));
+    _mm256_maskstore_ps(z + j8, tm, e);
     vsum = _mm256_add_ps(vsum, e);
   }
-  const __m256 inv = _mm256_set1_ps(1.f / hsum(vsum));
-  for (int j = 0; j < jv; j += 8) _mm256_storeu_ps(z + j, _mm256_mul_ps(_mm256_loadu_ps(z + j), inv));
-  if (tail) _mm256_maskstore_ps(z + jv, tm, _mm256_mul_ps(_mm256_maskload_ps(z + jv, tm), inv));
-  std::fill(z + jend, z + M, 0.f);
+  std::fill(z + jv, z + n, 0.f);
+  const float scale = (m == kNegInf || m == m_new) ? 1.f : std::exp(m - m_new);
+  l = l * scale + hsum(vsum);
+  m = m_new;
+  return scale;
 }
 
-void softmax_row_backward(float* g, const float* a, int jend, int jclear, float c) {
-  const int jv = std::max(jend, 0) & ~7, tail = std::max(jend, 0) - jv;
-  const __m256i tm = head_mask(tail);
-  __m256 vdot = _mm256_setzero_ps();
-  for (int j = 0; j < jv; j += 8) vdot = _mm256_fmadd_ps(_mm256_loadu_ps(g + j), _mm256_loadu_ps(a + j), vdot);
-  if (tail) vdot = _mm256_fmadd_ps(_mm256_maskload_ps(g + jv, tm), _mm256_maskload_ps(a + jv, tm), vdot);
-  const __m256 d = _mm256_set1_ps(hsum(vdot)), vc = _mm256_set1_ps(c);
-  for (int j = 0; j < jv; j += 8) {
-    const __m256 t = _mm256_mul_ps(_mm256_loadu_ps(a + j), _mm256_sub_ps(_mm256_loadu_ps(g + j), d));
+void softmax_chunk_backward(float* g, const float* a, int jv, int n, float d, float c) {
+  const int jp = std::max(jv, 0), j8 = jp & ~7, tail = jp - j8;
+  const __m256 vd = _mm256_set1_ps(d), vc = _mm256_set1_ps(c);
+  for (int j = 0; j < j8; j += 8) {
+    const __m256 t = _mm256_mul_ps(_mm256_loadu_ps(a + j), _mm256_sub_ps(_mm256_loadu_ps(g + j), vd));
     _mm256_storeu_ps(g + j, _mm256_mul_ps(t, vc));
   }
   if (tail) {
-    const __m256 t = _mm256_mul_ps(_mm256_maskload_ps(a + jv, tm), _mm256_sub_ps(_mm256_maskload_ps(g + jv, tm), d));
-    _mm256_maskstore_ps(g + jv, tm, _mm256_mul_ps(t, vc));
+    const __m256i tm = head_mask(tail);
+    const __m256 t = _mm256_mul_ps(_mm256_maskload_ps(a + j8, tm), _mm256_sub_ps(_mm256_maskload_ps(g + j8, tm), vd));
+    _mm256_maskstore_ps(g + j8, tm, _mm256_mul_ps(t, vc));
   }
-  if (jclear > jend) std::fill(g + std::max(jend, 0), g + jclear, 0.f);
+  std::fill(g + jp, g + std::max(n, jp), 0.f);
+}
+
+void scale_row(float* dst, const float* src, int n, float f, bool stream) {
+  const __m256 vf = _mm256_set1_ps(f);
+  int j = 0;
+  if (stream) {
+    for (; j < n && (reinterpret_cast<std::uintptr_t>(dst + j) & 31) != 0; ++j) dst[j] = src[j] * f;
+    for (; j + 8 <= n; j += 8) _mm256_stream_ps(dst + j, _mm256_mul_ps(_mm256_loadu_ps(src + j), vf));
+  } else {
+    for (; j + 8 <= n; j += 8) _mm256_storeu_ps(dst + j, _mm256_mul_ps(_mm256_loadu_ps(src + j), vf));
+  }
+  for (; j < n; ++j) dst[j] = src[j] * f;
+}
+
+void zero_row(float* dst, int n, bool stream) {
+  int j = 0;
+  if (stream) {
+    for (; j < n && (reinterpret_cast<std::uintptr_t>(dst + j) & 31) != 0; ++j) dst[j] = 0.f;
+    for (; j + 8 <= n; j += 8) _mm256_stream_ps(dst + j, _mm256_setzero_ps());
+  }
+  std::fill(dst + j, dst + n, 0.f);
+}
+
+float dot_row(const float* x, const float* y, int n) {
+  __m256 acc = _mm256_setzero_ps();
+  int j = 0;
+  for (; j + 8 <= n; j += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(y + j), acc);
+  float s = hsum(acc);
+  for (; j < n; ++j) s += x[j] * y[j];
+  return s;
 }
 
 #else  // portable fallback
 
-void softmax_row_forward(float* z, int jend, int M) {
-  float mx = -std::numeric_limits<float>::infinity();
-  for (int j = 0; j < jend; ++j) mx = std::max(mx, z[j]);
-  if (jend <= 0 || mx == -std::numeric_limits<float>::infinity()) {
-    std::fill(z, z + M, 0.f);
-    return;
+float softmax_chunk_forward(float* z, int jv, int n, float& m, float& l) {
+  float cmax = kNegInf;
+  for (int j = 0; j < jv; ++j) cmax = std::max(cmax, z[j]);
+  const float m_new = std::max(m, cmax);
+  if (jv <= 0 || m_new == kNegInf) {
+    std::fill(z, z + n, 0.f);
+    return 1.f;
   }
   float sum = 0.f;
-  for (int j = 0; j < jend; ++j) sum += (z[j] = exp_scalar(z[j] - mx));
-  const float inv = 1.f / sum;
-  for (int j = 0; j < jend; ++j) z[j] *= inv;
-  std::fill(z + jend, z + M, 0.f);
+  for (int j = 0; j < jv; ++j) sum += (z[j] = exp_scalar(z[j] - m_new));
+  std::fill(z + jv, z + n, 0.f);
+  const float scale = (m == kNegInf || m == m_new) ? 1.f : std::exp(m - m_new);
+  l = l * scale + sum;
+  m = m_new;
+  return scale;
 }
 
-void softmax_row_backward(float* g, const float* a, int jend, int jclear, float c) {
-  float d = 0.f;
-  for (int j = 0; j < jend; ++j) d += g[j] * a[j];
-  for (int j = 0; j < jend; ++j) g[j] = a[j] * (g[j] - d) * c;
-  if (jclear > jend) std::fill(g + std::max(jend, 0), g + jclear, 0.f);
+void softmax_chunk_backward(float* g, const float* a, int jv, int n, float d, float c) {
+  const int jp = std::max(jv, 0);
+  for (int j = 0; j < jp; ++j) g[j] = a[j] * (g[j] - d) * c;
+  std::fill(g + jp, g + std::max(n, jp), 0.f);
+}
+
+void scale_row(float* dst, const float* src, int n, float f, bool) {
+  for (int j = 0; j < n; ++j) dst[j] = src[j] * f;
+}
+
+void zero_row(float* dst, int n, bool) { std::fill(dst, dst + n, 0.f); }
+
+float dot_row(const float* x, const float* y, int n) {
+  float s = 0.f;
+  for (int j = 0; j < n; ++j) s += x[j] * y[j];
+  return s;
 }
 
 #endif
