@@ -57,7 +57,9 @@ Encoding VocabTokenizer::encode(const std::string& text) const {
         continue;
       }
       if (word_char(i)) {
-        while (word_char(j) || ((cps[j].cp == '\'' || cps[j].cp == '-') && word_char(j - 1) && word_char(j + 1))) ++j;
+        // An apostrophe or hyphen inside a word ("don't", "well-known") keeps the word together;
+        // j < n first: the text may end right after the word.
+        while (word_char(j) || (j < n && (cps[j].cp == '\'' || cps[j].cp == '-') && word_char(j - 1) && word_char(j + 1))) ++j;
       }
     }
     const std::size_t b = cps[i].begin, end = end_of(j);
