@@ -11,6 +11,7 @@
 //     ln2 = LayerNorm(residual2; ln2w, ln2b, eps)
 //     fch_gelu = GELU_tanh(ln2 fcw + fcb)                fcw (C, 4C)
 //     x = residual3 = residual2 + (fch_gelu fcprojw + fcprojb)
+//     (with att_alpha set: atty = alpha_l * (attention of qkv), see Gpt2::att_alpha)
 //   lnf = LayerNorm(x; lnfw, lnfb, eps);  logits = lnf wte^T (tied);  logp = log_softmax(logits)
 // Losses (gpt2_forward's optional Gpt2Loss):
 //   next-token NLL:   mean over t with a target of -logp[t, target[t]] (targets: tokens shifted
@@ -168,6 +169,10 @@ struct Gpt2 {
   std::vector<MhaWorkspace> att_ws;  // one per layer: the attention weights, kept for backward
   QkvAttentionScratch att_scratch;
   std::vector<int> tokens, targets;  // (max_T) of the last forward
+  // Per-layer attention scale for integrated gradients (empty = every layer 1): layer l uses
+  // A' = att_alpha[l] A, so its attention output is alpha A V. gpt2_attention still returns the
+  // unscaled A; dacts.datt is dF/dA' (also for alpha = 0) and every other gradient is exact.
+  std::vector<float> att_alpha;
   int max_T = 0, T = 0;
   bool has_loss = false;
   float loss = NAN;
