@@ -28,10 +28,11 @@ struct IntegratedGradients {
   double f_full = 0, f_zero = 0, total = 0;
   int steps = 0;
 };
-// Runs m + 1 forwards (alpha = 1/m .. 1, plus 0) and m backwards on `m` (its last forward is then
-// the alpha = 0 one, its att_alpha is restored). The model must be set up with keep_att_grads and
-// max_T >= tokens.size(). Steps report through control->steps_done (+1 per step); cancel between
-// steps throws RunCancelled. InputError for a layer out of range, steps < 1, a bad target.
+// Runs m + 1 forwards (alpha = 0, then 1/m .. 1) and m backwards on `m`; at the end its att_alpha
+// is restored and its last forward/backward is the alpha = 1 one (the model as it is, for the
+// target). The model must be set up with keep_att_grads and max_T >= tokens.size(). Progress:
+// control->steps_done += 1 per forward (m + 1 in all); cancel between them throws RunCancelled.
+// InputError for a layer out of range, steps outside [1, 4096], a target that is not a token log-prob.
 IntegratedGradients integrated_gradients(Gpt2& m, const std::vector<int>& tokens, int layer, const Gpt2Loss& target,
                                          int steps, const RunControl* control = nullptr);
 

@@ -84,6 +84,13 @@ void point_acts(Gpt2& m, int T) {
   if (!m.options.keep_att_grads) g.datt = g.dscores = nullptr;
 }
 
+// Layer l's attention scale (Gpt2::att_alpha; 1 when unset).
+float att_alpha(const Gpt2& m, int l) { return l < int(m.att_alpha.size()) ? m.att_alpha[l] : 1.f; }
+
+void scale(float* x, float alpha, std::ptrdiff_t n) {
+  for (std::ptrdiff_t i = 0; i < n; ++i) x[i] *= alpha;
+}
+
 }  // namespace
 
 void gpt2_init(Gpt2& m, const Gpt2Config& c) {
@@ -147,6 +154,8 @@ float gpt2_forward(Gpt2& m, const int* tokens, int T, const Gpt2Loss* loss) {
                 std::to_string(V - 1));
     m.tokens[t] = tokens[t];
   }
+  require(m.att_alpha.empty() || int(m.att_alpha.size()) == L, "att_alpha",
+          "needs one scale per layer (" + std::to_string(L) + ") or none, got " + std::to_string(m.att_alpha.size()));
   m.T = T;
   m.has_loss = false;
   m.loss = NAN;
@@ -173,6 +182,8 @@ float gpt2_forward(Gpt2& m, const int* tokens, int T, const Gpt2Loss* loss) {
     layernorm_forward(ln1, a.ln1_mean + l * T, a.ln1_rstd + l * T, x, p.ln1w + l * C, p.ln1b + l * C, T, C, eps);
     linear_forward(qkv, ln1, p.qkvw + std::ptrdiff_t(l) * C * 3 * C, p.qkvb + l * 3 * C, T, C, 3 * C);
     qkv_attention_forward(atty, scores, m.att_ws[l], m.att_scratch, qkv, T, C, H);
+    // A' = alpha A (integrated gradients): atty = A' V = alpha (A V); A itself stays in att_ws.
+    if (const float alpha = att_alpha(m, l); alpha != 1.f) scale(atty, alpha, TC);
     linear_forward(attproj, atty, p.attprojw + std::ptrdiff_t(l) * C * C, p.attprojb + l * C, T, C, C);
     residual_forward(residual2, x, attproj, int(TC));
     layernorm_forward(ln2, a.ln2_mean + l * T, a.ln2_rstd + l * T, residual2, p.ln2w + l * C, p.ln2b + l * C, T, C, eps);
@@ -274,6 +285,13 @@ void gpt2_backward(Gpt2& m, bool accumulate) {
     // atty = attention(qkv)
     qkv_attention_backward(d.dqkv + 3 * o, datt, dscores, m.att_ws[l], m.att_scratch, d.datty + o, a.qkv + 3 * o, T,
                            C, H);
+    // atty = alpha (A V). Given datty, the kernel returns datt = datty V^T, which is dF/dA'
+    // (what attributions want, and finite at alpha = 0), and dqkv, dscores for alpha = 1. The
+    // true dF/d(A V) is alpha datty and those two are linear in it, so they scale by alpha.
+    if (const float alpha = att_alpha(m, l); alpha != 1.f) {
+      scale(d.dqkv + 3 * o, alpha, 3 * TC);
+      if (dscores) scale(dscores, alpha, std::ptrdiff_t(H) * T * T);
+    }
     // qkv = ln1 qkvw + qkvb
     linear_backward(d.dln1 + o, g.qkvw + std::ptrdiff_t(l) * C * 3 * C, g.qkvb + l * 3 * C, d.dqkv + 3 * o,
                     a.ln1 + o, p.qkvw + std::ptrdiff_t(l) * C * 3 * C, T, C, 3 * C);
