@@ -35,8 +35,13 @@ struct GuiOptions {
   // Benchmark hook: render bench_frames frames in the given mode, print timing JSON, exit.
   // idle: nothing changes; pan: the big map pans every frame (its texture re-renders);
   // edit: one Q value changes every frame (recompute + re-upload + redraw = edit-to-redraw latency).
+  // model-scroll: the Model tab's thumbnail grid scrolls every frame (needs --model).
   int bench_frames = 0;
   std::string bench_mode = "idle";
+  // The Model tab (issue 7): open straight on this model folder and sentence.
+  std::string model_dir;
+  std::string model_text;
+  bool log_timing = false;  // print the Model tab's edit-to-grid times to stderr
 };
 
 // Parses argv. With a subcommand, runs it and returns its exit code. Without one, fills *gui,

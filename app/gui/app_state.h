@@ -44,6 +44,27 @@ struct StatusLine {
   double when = 0.0;  // glfwGetTime() of the message
 };
 
+// The Model tab's settings (issue 7): plain values, saved in the workspace so nothing typed is
+// lost. What they produce (the loaded model, the inspection, textures) lives in the GUI's
+// ModelRuntime (app/gui/model_runtime.h), never here.
+struct ModelViewState {
+  std::string dir;                       // model folder in use ("" = the first shipped model)
+  std::string sentence;                  // the sentence box
+  int layer = 0, head = 0;               // the enlarged head
+  std::string map = "model-weights";     // per-head map of the grid and the big view (exporter names)
+  std::string big = "head";              // big view: head, mean-heads, max-heads, rollout, grad-rollout
+  bool drop_first = false;               // drop the first token and renormalise rows (display + export)
+  std::string color_by = "entropy";      // thumbnail frame colour: a HeadSummary field, "none"
+  bool order_by_similarity = false;      // grid as one list ordered by JS distance
+  int target_position = -1;              // -1 = last token
+  std::string target_token;              // "" = the model's top next token
+  int ig_steps = 16;
+  std::string diff_kind = "none";        // none, sentence, model
+  std::string diff_sentence, diff_dir;
+  bool tab_open = false;                 // the Model tab is the open tab (restored on launch)
+  uint64_t version = 1;                  // bumps on every change (autosave)
+};
+
 struct AppState {
   AttentionCase cs;                 // what the user edits (source of truth)
   uint64_t edit_version = 1;        // bumps on every edit
@@ -59,6 +80,7 @@ struct AppState {
   std::string workspace_path;       // last saved / opened file, "" = none
   UndoStack undo;
   bool quit = false;
+  ModelViewState model;             // the Model tab (independent of the sandbox case)
 };
 
 // Call before changing s.cs: records an undo snapshot. Then call mark_edited after the change.

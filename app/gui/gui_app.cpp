@@ -9,6 +9,7 @@
 
 #include "app/gui/gfx/heatmap_renderer.h"
 #include "app/gui/gfx/screenshot.h"
+#include "app/gui/model_runtime.h"
 #include "app/gui/panels/panels.h"
 #include "app/gui/test_hooks.h"
 #include "app/gui/workspace.h"
@@ -29,10 +30,15 @@ void note_text_for_fonts(FontManager& fonts, const AppState& s) {
 }
 }  // namespace
 
+GuiApp::GuiApp() = default;
+GuiApp::~GuiApp() = default;
+
 bool GuiApp::init(const cli::GuiOptions& options, GLFWwindow* window, float content_scale) {
   ctx_.window = window;
   ctx_.fonts = &fonts_;
   ctx_.worker = &worker_;
+  model_ = std::make_unique<ModelRuntime>(options.log_timing);
+  ctx_.model = model_.get();
   ImGuiIO& io = ImGui::GetIO();
   // imgui.ini lives in the XDG config folder, never in the working directory.
   const std::string cfg = xdg_config_dir();
@@ -79,14 +85,30 @@ bool GuiApp::init(const cli::GuiOptions& options, GLFWwindow* window, float cont
   if (state_.sentence.empty())
     for (size_t i = 0; i < state_.cs.query_tokens.size(); ++i) state_.sentence += (i ? " " : "") + state_.cs.query_tokens[i];
   autosave_enabled_ = options.screenshot.empty() || !options.dump_widgets.empty() || true;
+  // --model DIR --text "...": open the Model tab on that sentence (a restored session reopens it too).
+  if (!options.model_dir.empty() || !options.model_text.empty()) {
+    if (!options.model_dir.empty()) state_.model.dir = options.model_dir;
+    if (!options.model_text.empty()) state_.model.sentence = options.model_text;
+    state_.model.tab_open = true;
+  }
+  model_->select_tab = state_.model.tab_open;
   note_text_for_fonts(fonts_, state_);
+  note_model_fonts(fonts_, state_, ctx_);
   mark_edited(state_);
-  autosaved_version_ = state_.edit_version;
+  autosaved_version_ = saved_key();
   return true;
+}
+
+bool GuiApp::is_animating() const { return state_.playing || worker_.busy() || (model_ && model_->worker.busy()); }
+
+bool GuiApp::is_settled() const {
+  const bool sandbox = state_.result_version == state_.edit_version || !state_.compute_error.empty();
+  return sandbox && (!state_.model.tab_open || !model_ || model_->settled());
 }
 
 void GuiApp::before_frame() {
   note_text_for_fonts(fonts_, state_);
+  note_model_fonts(fonts_, state_, ctx_);
   fonts_.rebuild_if_needed();
 }
 
@@ -175,13 +197,19 @@ void GuiApp::frame() {
   draw_menu_bar(state_, ctx_);
   const float status_h = ImGui::GetFrameHeightWithSpacing() + 2.f;
   const float body_h = ImGui::GetContentRegionAvail().y - status_h;
-  ImGui::BeginChild("controls", ImVec2(kControlsWidth * ImGui::GetIO().FontGlobalScale, body_h), true);
-  draw_controls_panel(state_, ctx_);
-  ImGui::EndChild();
-  ImGui::SameLine();
+  // The sandbox's control column; the Model tab has its own (it was the open tab last frame).
+  const bool model_open = state_.model.tab_open;
+  if (!model_open) {
+    ImGui::BeginChild("controls", ImVec2(kControlsWidth * ImGui::GetIO().FontGlobalScale, body_h), true);
+    draw_controls_panel(state_, ctx_);
+    ImGui::EndChild();
+    ImGui::SameLine();
+  }
   ImGui::BeginChild("views", ImVec2(0, body_h), false);
   if (ImGui::BeginTabBar("view_tabs")) {
-    if (ImGui::BeginTabItem("Sandbox")) {
+    const bool sandbox_tab = ImGui::BeginTabItem("Sandbox");
+    hook_item("tab_sandbox");
+    if (sandbox_tab) {
       draw_sandbox_panel(state_, ctx_);
       ImGui::EndTabItem();
     }
@@ -197,6 +225,18 @@ void GuiApp::frame() {
       draw_cost_panel(state_, ctx_);
       ImGui::EndTabItem();
     }
+    const bool model_tab = ImGui::BeginTabItem("Model", nullptr, model_->select_tab ? ImGuiTabItemFlags_SetSelected : 0);
+    hook_item("tab_model");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Load a model, type a sentence, see what every attention head does");
+    if (model_tab) model_->select_tab = false;  // SetSelected takes effect within a frame or two
+    if (!model_->select_tab && model_tab != state_.model.tab_open) {
+      state_.model.tab_open = model_tab;
+      ++state_.model.version;
+    }
+    if (model_tab) {
+      draw_model_panel(state_, ctx_);
+      ImGui::EndTabItem();
+    }
     ImGui::EndTabBar();
   }
   ImGui::EndChild();
@@ -207,8 +247,8 @@ void GuiApp::frame() {
 
   // Every edit recomputes before the next frame's drawing; the same frame shows it when the
   // panel that edited draws after the compute (most do: the compute runs first next frame).
-  if (state_.edit_version != last_seen_version_) {
-    last_seen_version_ = state_.edit_version;
+  if (saved_key() != last_seen_version_) {
+    last_seen_version_ = saved_key();
     last_edit_time_ = glfwGetTime();
   }
   autosave(false);
@@ -216,16 +256,16 @@ void GuiApp::frame() {
 }
 
 void GuiApp::autosave(bool force) {
-  if (!autosave_enabled_ || autosaved_version_ == state_.edit_version) return;
+  if (!autosave_enabled_ || autosaved_version_ == saved_key()) return;
   if (!force && glfwGetTime() - last_edit_time_ < kAutosaveDelay) return;
   const std::string path = autosave_path();
   if (path.empty()) return;
   try {
     save_workspace(state_, path);
-    autosaved_version_ = state_.edit_version;
+    autosaved_version_ = saved_key();
   } catch (const InputError& e) {
     set_status(state_, std::string("autosave failed: ") + e.what(), true);
-    autosaved_version_ = state_.edit_version;  // do not retry every frame
+    autosaved_version_ = saved_key();  // do not retry every frame
   }
 }
 
@@ -233,11 +273,15 @@ void GuiApp::shutdown() {
   cost_panel_shutdown();
   autosave(true);
   ctx_.heatmaps.clear();
+  ctx_.model = nullptr;
+  model_.reset();  // joins the model worker
   gfx::heatmap_renderer_shutdown();
 }
 
 void GuiApp::bench_step(const std::string& mode, int frame) {
-  if (mode == "pan") {
+  if (mode == "model-scroll") {
+    model_->bench_frame = frame;  // the grid scrolls (model_panel.cpp)
+  } else if (mode == "pan") {
     // Pan the big map by one cell a frame (zoomed 2x), so its texture re-renders every frame.
     HeatmapWidget& w = ctx_.heatmap("big_stage");
     const float span = 0.5f, t = float(frame % 64) / 64.f * (1.f - span);

@@ -3,6 +3,7 @@
 // a control column on the left, tabbed views on the right, a status line at the bottom.
 #pragma once
 #include <map>
+#include <memory>
 #include <string>
 
 #include "app/cli/cli.h"
@@ -15,11 +16,14 @@ struct GLFWwindow;
 
 namespace attn::gui {
 
+class ModelRuntime;
+
 // What panels share besides AppState: GPU-side widgets and services of the window.
 struct GuiContext {
   FontManager* fonts = nullptr;
   GLFWwindow* window = nullptr;
   ComputeWorker* worker = nullptr;  // background compute of large cases (progress, cancel)
+  ModelRuntime* model = nullptr;    // the Model tab's worker, inspection and caches
   std::map<std::string, HeatmapWidget> heatmaps;  // one per on-screen heatmap, by name
   HeatmapWidget& heatmap(const std::string& name) { return heatmaps[name]; }
   // Popups requested by the menu / shortcuts, opened by the panels that own them.
@@ -32,13 +36,15 @@ struct GuiContext {
 
 class GuiApp {
  public:
+  GuiApp();
+  ~GuiApp();  // out of line: ModelRuntime is incomplete here
   bool init(const cli::GuiOptions& options, GLFWwindow* window, float content_scale);
   void before_frame();
   void frame();
   void shutdown();
   bool wants_quit() const { return state_.quit; }
-  bool is_animating() const { return state_.playing || worker_.busy(); }
-  bool is_settled() const { return state_.result_version == state_.edit_version || !state_.compute_error.empty(); }
+  bool is_animating() const;
+  bool is_settled() const;
   bool save_screenshot(const std::string& path, int width, int height);
   // Benchmark hook (--bench-mode): the per-frame change the mode measures.
   void bench_step(const std::string& mode, int frame);
@@ -54,6 +60,8 @@ class GuiApp {
   uint64_t requested_version_ = 0;  // edit version last sent to the worker
   GuiContext ctx_;
   std::string ini_path_;
+  std::unique_ptr<ModelRuntime> model_;  // the Model tab's worker and results
+  uint64_t saved_key() const { return state_.edit_version + state_.model.version; }  // moves on any edit
   uint64_t autosaved_version_ = 0;
   uint64_t last_seen_version_ = 0;
   double last_edit_time_ = 0.0;

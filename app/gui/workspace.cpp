@@ -1,5 +1,7 @@
 #include "app/gui/workspace.h"
 
+#include <algorithm>
+
 #include "engine/core/error.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/case_json.h"
@@ -37,6 +39,35 @@ RangeSettings range_from(const nlohmann::json& j, RangeSettings r) {
   r.log_scale = j.value("log", r.log_scale);
   return r;
 }
+nlohmann::json model_json(const ModelViewState& m) {
+  return {{"dir", m.dir},           {"sentence", m.sentence},
+          {"layer", m.layer},       {"head", m.head},
+          {"map", m.map},           {"big", m.big},
+          {"drop_first", m.drop_first}, {"color_by", m.color_by},
+          {"order_by_similarity", m.order_by_similarity},
+          {"target_position", m.target_position}, {"target_token", m.target_token},
+          {"ig_steps", m.ig_steps}, {"diff_kind", m.diff_kind},
+          {"diff_sentence", m.diff_sentence}, {"diff_dir", m.diff_dir},
+          {"tab_open", m.tab_open}};
+}
+// Lenient: a field of the wrong type keeps its default (a hand-edited workspace must not stop the
+// sandbox case from loading); the Model tab validates the values again when it uses them.
+ModelViewState model_from(const nlohmann::json& j) {
+  ModelViewState m;
+  if (!j.is_object()) return m;
+  auto str = [&](const char* k, std::string& v) { if (j.contains(k) && j[k].is_string()) v = j[k].get<std::string>(); };
+  auto num = [&](const char* k, int& v) { if (j.contains(k) && j[k].is_number_integer()) v = j[k].get<int>(); };
+  auto flag = [&](const char* k, bool& v) { if (j.contains(k) && j[k].is_boolean()) v = j[k].get<bool>(); };
+  str("dir", m.dir); str("sentence", m.sentence); num("layer", m.layer); num("head", m.head);
+  str("map", m.map); str("big", m.big); flag("drop_first", m.drop_first); str("color_by", m.color_by);
+  flag("order_by_similarity", m.order_by_similarity); num("target_position", m.target_position);
+  str("target_token", m.target_token); num("ig_steps", m.ig_steps); str("diff_kind", m.diff_kind);
+  str("diff_sentence", m.diff_sentence); str("diff_dir", m.diff_dir); flag("tab_open", m.tab_open);
+  m.layer = std::max(0, m.layer);
+  m.head = std::max(0, m.head);
+  m.ig_steps = std::clamp(m.ig_steps, 1, 256);
+  return m;
+}
 }  // namespace
 
 nlohmann::json workspace_to_json(const AppState& s) {
@@ -52,7 +83,8 @@ nlohmann::json workspace_to_json(const AppState& s) {
                {"grad_range", range_json(v.grad_range)},
                {"learning_rate", v.learning_rate},
                {"show_values", v.show_values},
-               {"sentence", s.sentence}};
+               {"sentence", s.sentence},
+               {"model", model_json(s.model)}};
   return j;
 }
 
@@ -60,6 +92,7 @@ void workspace_from_json(AppState& s, const nlohmann::json& j) {
   AttentionCase cs = case_from_json(j);  // validates; throws before anything changes
   ViewSettings v;
   std::string sentence;
+  ModelViewState model;
   if (j.contains("view") && j["view"].is_object()) {
     const auto& vj = j["view"];
     v.colormap = vj.value("colormap", v.colormap);
@@ -73,6 +106,7 @@ void workspace_from_json(AppState& s, const nlohmann::json& j) {
     v.learning_rate = vj.value("learning_rate", v.learning_rate);
     v.show_values = vj.value("show_values", v.show_values);
     sentence = vj.value("sentence", std::string());
+    if (vj.contains("model")) model = model_from(vj["model"]);
   }
   if (sentence.empty()) {
     for (size_t i = 0; i < cs.query_tokens.size(); ++i) sentence += (i ? " " : "") + cs.query_tokens[i];
@@ -80,6 +114,8 @@ void workspace_from_json(AppState& s, const nlohmann::json& j) {
   s.cs = std::move(cs);
   s.view = v;
   s.sentence = sentence;
+  model.version = s.model.version + 1;
+  s.model = model;
   s.loss_history.clear();
   mark_edited(s);
 }

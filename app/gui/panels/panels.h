@@ -15,6 +15,8 @@ void draw_export_popup(AppState& s, GuiContext& ctx);
 void draw_score_and_positional_controls(AppState& s, GuiContext& ctx);  // a section of the control column
 void draw_pe_panel(AppState& s, GuiContext& ctx);                        // the "Positional encodings" tab
 void draw_cost_panel(AppState& s, GuiContext& ctx);                      // the "Cost" tab
+void draw_model_panel(AppState& s, GuiContext& ctx);                     // the "Model" tab (panels/model_*.cpp)
+void note_model_fonts(FontManager& fonts, const AppState& s, const GuiContext& ctx);  // glyphs of its texts
 void cost_panel_shutdown();  // stops and joins a running time measurement (GuiApp::shutdown)
 
 // A small "Save..." button for a view of one head: opens the export popup (PNG, SVG, PDF, CSV,
