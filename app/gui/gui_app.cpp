@@ -99,7 +99,11 @@ bool GuiApp::init(const cli::GuiOptions& options, GLFWwindow* window, float cont
   return true;
 }
 
-bool GuiApp::is_animating() const { return state_.playing || worker_.busy() || (model_ && model_->worker.busy()); }
+bool GuiApp::is_animating() const {
+  // While the Model tab waits for its worker the loop polls (a finished job must show at once,
+  // not after the idle wait for the next input event).
+  return state_.playing || worker_.busy() || (model_ && state_.model.tab_open && !model_->settled());
+}
 
 bool GuiApp::is_settled() const {
   const bool sandbox = state_.result_version == state_.edit_version || !state_.compute_error.empty();

@@ -118,8 +118,12 @@ void ModelRuntime::apply(ModelUpdate& u, AppState& s) {
       break;
   }
   if (ins) {
+    // Axis labels: the token text; for an unknown word ("<unk>") the text the user typed.
     labels_.clear();
-    for (const auto& t : ins->tokens) labels_.push_back(t.text);
+    for (const auto& t : ins->tokens) {
+      const bool unk = t.text == "<unk>" && t.end > t.begin && t.end <= ins->text.size();
+      labels_.push_back(unk ? ins->text.substr(t.begin, t.end - t.begin) : t.text);
+    }
   }
 }
 
