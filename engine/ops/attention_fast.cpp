@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <thread>
 
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
@@ -63,6 +64,10 @@ int padded_stride(int n) {
   if ((ld / 16) % 2 == 0) ld += 16;
   return ld;
 }
+
+// Row ranges per head in the forward (see mha_forward): two when several threads share the heads
+// and a head has at least two row blocks.
+int forward_parts(int blocks, int threads) { return threads > 1 && blocks >= 2 ? 2 : 1; }
 
 int row_block_for(int N) { return std::min<int>(kRowBlock, int(round_up(N, kMR))); }
 int chunks_for(int M) { return (M + kChunk - 1) / kChunk; }
@@ -106,33 +111,73 @@ struct PendingBlock {
 };
 
 // A[i0 + r, chunk c] = E[r, chunk c] exp(m_c - m) / l  (exact softmax), zeros past jend.
-void write_chunk(const Ctx& x, float* A, const PendingBlock& p, int c, int nch) {
+void write_chunk_row(const Ctx& x, float* A, const PendingBlock& p, int c, int nch, int r) {
   const int j0 = c * kChunk, n = std::min(kChunk, x.s.M - j0);
-  for (int r = 0; r < p.rows; ++r) {
-    float* dst = A + std::ptrdiff_t(p.i0 + r) * x.s.M + j0;
-    const int nv = std::clamp(p.jend - j0, 0, n);  // columns of this chunk the block computed
-    if (nv > 0) {
-      const float f = p.l[r] > 0.f ? std::exp(p.mc[r * nch + c] - p.m[r]) / p.l[r] : 0.f;
-      scale_row(dst, p.E + std::ptrdiff_t(r) * x.ldp + j0, nv, f, true);
-    }
-    zero_row(dst + nv, n - nv, true);
+  float* dst = A + std::ptrdiff_t(p.i0 + r) * x.s.M + j0;
+  const int nv = std::clamp(p.jend - j0, 0, n);  // columns of this chunk the block computed
+  if (nv > 0) {
+    const float f = p.l[r] > 0.f ? std::exp(p.mc[r * nch + c] - p.m[r]) / p.l[r] : 0.f;
+    scale_row(dst, p.E + std::ptrdiff_t(r) * x.ldp + j0, nv, f, true);
   }
+  zero_row(dst + nv, n - nv, true);
 }
 
-void forward_head(const Ctx& x, int h, const MhaWorkspace::Scratch& sc, float* O, const float* Q, const float* K,
-                  const float* V) {
+void write_chunk(const Ctx& x, float* A, const PendingBlock& p, int c, int nch) {
+  for (int r = 0; r < p.rows; ++r) write_chunk_row(x, A, p, c, nch, r);
+}
+
+// The rows of pending chunk c as side work of the block products (gemm::Interleave): one row
+// (kChunk floats, 8 cache lines) every couple of tiles, so the streaming stores drain while
+// the FMAs run.
+struct ChunkWriter {
+  const Ctx& x;
+  float* A;
+  const PendingBlock& p;
+  int c, nch;
+  static void row(void* self, int r) {
+    const ChunkWriter& w = *static_cast<const ChunkWriter*>(self);
+    write_chunk_row(w.x, w.A, w.p, w.c, w.nch, r);
+  }
+  // Rows first .. last-1 as an Interleave (none when there is no pending block).
+  gemm::Interleave rows(int first, int last) {
+    gemm::Interleave side;
+    if (p.rows == 0) return side;
+    side.fn = &ChunkWriter::row;
+    side.ctx = this;
+    side.first = first;
+    side.last = last;
+    return side;
+  }
+};
+
+// Row blocks [b0, b1) of head h.
+void forward_rows(const Ctx& x, int h, int b0, int b1, const MhaWorkspace::Scratch& sc, float* O, const float* Q,
+                  const float* K, const float* V) {
   const MhaShape& s = x.s;
   const std::ptrdiff_t ldq = std::ptrdiff_t(s.H) * s.dk, ldv = std::ptrdiff_t(s.H) * s.dv;
   const float* Qh = Q + h * s.dk;
   float* Oh = O + h * s.dv;
   float* Oc = x.ws.out_copy() + h * s.dv;
   float* A = x.ws.att_mut(h);
-  gemm::pack_trans(sc.trans, K + h * s.dk, ldq, s.M, s.dk);  // K_h^T panels (dk x 16 keys)
-  gemm::pack_rows(sc.rows, V + h * s.dv, ldv, s.M, s.dv);     // V_h panels (M keys x 16 columns)
+  // K_h^T panels (dk x 16 keys) and V_h panels (M keys x 16 columns), packed once per head by
+  // whichever of its items runs first; the others wait for them (a few microseconds at most:
+  // items are handed out range-major, so a head's second range starts long after its first).
+  const float* Kt = x.ws.fwd_trans(h);
+  const float* Vp = x.ws.fwd_rows(h);
+  std::atomic<int>& state = x.ws.packed_state(h);
+  int expected = 0;
+  if (state.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
+    gemm::pack_trans(x.ws.fwd_trans(h), K + h * s.dk, ldq, s.M, s.dk);
+    gemm::pack_rows(x.ws.fwd_rows(h), V + h * s.dv, ldv, s.M, s.dv);
+    state.store(2, std::memory_order_release);
+  } else {
+    while (state.load(std::memory_order_acquire) != 2) std::this_thread::yield();
+  }
   const float alpha = x.opt.scale / x.opt.tau;
   const int nch = chunks_for(s.M);
   PendingBlock pending;  // the previous block, written out during this one
-  for (int i0 = 0, b = 0; i0 < s.N; i0 += x.mb, ++b) {
+  for (int b = b0; b < b1; ++b) {
+    const int i0 = b * x.mb;
     const int rows = std::min(x.mb, s.N - i0);
     const int jend = key_end(i0 + rows - 1, s, x.opt.mask);  // no row of the block sees past it
     // two sets of block buffers, alternating: this block's and the pending one's
@@ -140,37 +185,49 @@ void forward_head(const Ctx& x, int h, const MhaWorkspace::Scratch& sc, float* O
     float* m = sc.stats + (b % 2) * x.mb * std::ptrdiff_t(2 + nch);  // running max per row
     float* l = m + x.mb;                                              // running sum per row
     float* mc = l + x.mb;  // (mb, nch): the max each chunk's E is relative to
-    float* Ob = Oh + i0 * ldv;
+    // The block's Q rows and its O accumulator live in contiguous buffers (row stride dk, dv):
+    // with the matrices' stride H*dk = 768 floats (48 cache lines) the 96 rows would fall on a
+    // quarter of the L1 sets and evict each other between the k steps of a tile.
+    float* Qb = sc.qb;
+    float* Ob = sc.ob;
+    const std::ptrdiff_t ldb = s.dv;
+    for (int r = 0; r < rows; ++r) std::copy(Qh + (i0 + r) * ldq, Qh + (i0 + r) * ldq + s.dk, Qb + r * s.dk);
     std::fill(m, m + rows, -std::numeric_limits<float>::infinity());
     std::fill(l, l + rows, 0.f);
-    zero_rows(Ob, ldv, rows, s.dv);
+    zero_rows(Ob, ldb, rows, s.dv);
     int c = 0;
     for (int j0 = 0; j0 < jend; j0 += kChunk, ++c) {
       const int n = std::min(kChunk, jend - j0);
       float* E = Eb + j0;
+      // The pending block's chunk c goes out during both products, in proportion to their tiles.
+      ChunkWriter writer{x, A, pending, c, nch};
+      const int tiles_e = (n + kNR - 1) / kNR, tiles_o = (s.dv + kNR - 1) / kNR;
+      const int split = pending.rows * tiles_e / (tiles_e + tiles_o);
       // E_c = (scale / tau) Q_rb K_c^T
-      gemm::product_trans(E, x.ldp, Qh + i0 * ldq, ldq, sc.trans + std::ptrdiff_t(j0) * s.dk, rows, n, s.dk, alpha);
+      gemm::product_trans(E, x.ldp, Qb, s.dk, Kt + std::ptrdiff_t(j0) * s.dk, rows, n, s.dk, alpha,
+                          writer.rows(0, split));
       // E_c = exp(E_c - m'), with O rescaled where the running max moved
       for (int r = 0; r < rows; ++r) {
         const int jv = std::clamp(key_end(i0 + r, s, x.opt.mask) - j0, 0, n);
         const float f = softmax_chunk_forward(E + std::ptrdiff_t(r) * x.ldp, jv, n, m[r], l[r]);
         mc[r * nch + c] = m[r];
-        if (f != 1.f) scale_row(Ob + r * ldv, Ob + r * ldv, s.dv, f, false);
+        if (f != 1.f) scale_row(Ob + r * ldb, Ob + r * ldb, s.dv, f, false);
       }
       // O_rb += E_c V_c
-      gemm::product_rows(Ob, ldv, E, x.ldp, sc.rows + std::ptrdiff_t(j0) * kNR, s.M, rows, n, s.dv, true);
-      if (pending.rows) write_chunk(x, A, pending, c, nch);
+      gemm::product_rows(Ob, ldb, E, x.ldp, Vp + std::ptrdiff_t(j0) * kNR, s.M, rows, n, s.dv, true,
+                         writer.rows(split, pending.rows));
     }
     if (pending.rows)
       for (; c < nch; ++c) write_chunk(x, A, pending, c, nch);
     // O_i = O_i / l_i (zero rows where no key is visible)
     for (int r = 0; r < rows; ++r) {
-      scale_row(Ob + r * ldv, Ob + r * ldv, s.dv, l[r] > 0.f ? 1.f / l[r] : 0.f, false);
-      std::copy(Ob + r * ldv, Ob + r * ldv + s.dv, Oc + (i0 + r) * ldv);
+      scale_row(Oh + (i0 + r) * ldv, Ob + r * ldb, s.dv, l[r] > 0.f ? 1.f / l[r] : 0.f, false);
+      std::copy(Oh + (i0 + r) * ldv, Oh + (i0 + r) * ldv + s.dv, Oc + (i0 + r) * ldv);
     }
     pending = PendingBlock{i0, rows, jend, Eb, m, l, mc};
   }
-  for (int c = 0; c < nch; ++c) write_chunk(x, A, pending, c, nch);
+  if (pending.rows)
+    for (int c = 0; c < nch; ++c) write_chunk(x, A, pending, c, nch);
 #if defined(__AVX2__)
   _mm_sfence();  // the streamed A is complete before the thread hands the head back
 #endif
@@ -266,10 +323,11 @@ MhaShape check_shapes(const MatRM& Q, const MatRM& K, const MatRM& V, int H, con
   return s;
 }
 
-// Runs fn(h, scratch) for every head over the engine's threads, each head holding one scratch slot.
+// Runs fn(item, scratch) for items 0 .. count-1 over the engine's threads, each item holding one
+// scratch slot.
 template <class Fn>
-void for_each_head(MhaWorkspace& ws, int H, const Fn& fn) {
-  parallel_for(H, [&](int h) {
+void for_each_item(MhaWorkspace& ws, int count, const Fn& fn) {
+  parallel_for(count, [&](int h) {
     struct Slot {
       MhaWorkspace& ws;
       int id;
@@ -282,7 +340,9 @@ void for_each_head(MhaWorkspace& ws, int H, const Fn& fn) {
 }  // namespace
 
 void MhaWorkspace::reserve(const MhaShape& s, int threads) {
-  threads = std::max(1, std::min(threads, s.H));
+  // Slots: at most this many items run at once (the forward has up to 2 H items, the backward H).
+  const int blocks = s.N > 0 ? (s.N + row_block_for(s.N) - 1) / row_block_for(s.N) : 1;
+  threads = std::max(1, std::min(threads, s.H * forward_parts(blocks, threads)));
   if (s == shape_ && threads <= threads_ && !buf_.empty()) return;
   // Same shape, more threads: keep the attention weights and O of the last forward (backward may
   // run with more threads than its forward did).
@@ -297,8 +357,11 @@ void MhaWorkspace::reserve(const MhaShape& s, int threads) {
   const std::size_t qp = round_up(gemm::packed_rows_size(mb, s.dk), kAlign);
   const std::size_t dop = round_up(gemm::packed_rows_size(mb, s.dv), kAlign);
   const std::size_t stats = round_up(2 * std::size_t(mb) * (2 + chunks_for(s.M)), kAlign);
-  const std::size_t per_slot = trans + rows + 2 * blk + chunk + qp + dop + stats;
-  const std::size_t total = att + o + per_slot * threads + kAlign;  // + kAlign: room to align the base
+  const std::size_t qb = round_up(std::size_t(mb) * s.dk, kAlign), ob = round_up(std::size_t(mb) * s.dv, kAlign);
+  const std::size_t per_slot = trans + rows + 2 * blk + chunk + qp + dop + stats + qb + ob;
+  const std::size_t ptrans = round_up(gemm::packed_trans_size(s.M, s.dk), kAlign);
+  const std::size_t packed = ptrans + round_up(gemm::packed_rows_size(s.M, s.dv), kAlign);
+  const std::size_t total = att + o + packed * s.H + per_slot * threads + kAlign;  // + kAlign: room to align the base
   // 64-byte aligned base, then every sub-buffer on a multiple of 16 floats.
   auto aligned = [](float* b) {
     return b + (kAlign - (reinterpret_cast<std::uintptr_t>(b) / sizeof(float)) % kAlign) % kAlign;
@@ -315,7 +378,12 @@ void MhaWorkspace::reserve(const MhaShape& s, int threads) {
   o_ = att_ + att;
   std::fill(att_ + att_n, att_ + att, 0.f);  // read past the last head's rows
   slots_.clear();
-  float* p = o_ + o;
+  packed_ = o_ + o;
+  packed_trans_ = ptrans;
+  packed_per_head_ = packed;
+  packed_state_.reset(new std::atomic<int>[s.H]);
+  for (int h = 0; h < s.H; ++h) packed_state_[h].store(0);
+  float* p = packed_ + packed * s.H;
   for (int t = 0; t < threads; ++t) {
     Scratch sc;
     sc.trans = p;
@@ -326,7 +394,9 @@ void MhaWorkspace::reserve(const MhaShape& s, int threads) {
     sc.qp = sc.chunk + chunk;
     sc.dop = sc.qp + qp;
     sc.stats = sc.dop + dop;
-    p = sc.stats + stats;
+    sc.qb = sc.stats + stats;
+    sc.ob = sc.qb + qb;
+    p = sc.ob + ob;
     std::fill(sc.blk, sc.blk + 2 * blk + chunk, 0.f);  // columns read past a chunk's last key: finite
     slots_.push_back(sc);
   }
@@ -354,8 +424,15 @@ void mha_forward(MatRM& O, MhaWorkspace& ws, const MatRM& Q, const MatRM& K, con
   ws.set_forward(false, opt);
   O.resize(s.N, std::ptrdiff_t(H) * s.dv);
   const Ctx x{s, opt, ws, ws.row_block(), padded_stride(s.M), padded_stride(std::min(kChunk, s.M))};
-  for_each_head(ws, H, [&](int h, const MhaWorkspace::Scratch& sc) {
-    forward_head(x, h, sc, O.data(), Q.data(), K.data(), V.data());
+  for (int h = 0; h < H; ++h) ws.packed_state(h).store(0, std::memory_order_relaxed);
+  // Items: (row range, head), range-major. With several threads each head's row blocks are cut
+  // in two ranges: 2H smaller items even out the threads' finishing times (with H items of ~4 ms
+  // one thread often idles for most of one at the end). Rows are independent in the forward, so
+  // the cut does not change a number.
+  const int nb = (s.N + x.mb - 1) / x.mb, parts = forward_parts(nb, engine_threads());
+  for_each_item(ws, parts * H, [&](int item, const MhaWorkspace::Scratch& sc) {
+    const int h = item % H, part = item / H;
+    forward_rows(x, h, nb * part / parts, nb * (part + 1) / parts, sc, O.data(), Q.data(), K.data(), V.data());
   });
   ws.set_forward(true, opt);
 }
@@ -377,7 +454,7 @@ void mha_backward(MatRM& dQ, MatRM& dK, MatRM& dV, MhaWorkspace& ws, const MatRM
   dK.resize(s.M, std::ptrdiff_t(H) * s.dk);
   dV.resize(s.M, std::ptrdiff_t(H) * s.dv);
   const Ctx x{s, opt, ws, ws.row_block(), padded_stride(s.M), padded_stride(std::min(kChunk, s.M))};
-  for_each_head(ws, H, [&](int h, const MhaWorkspace::Scratch& sc) {
+  for_each_item(ws, H, [&](int h, const MhaWorkspace::Scratch& sc) {
     backward_head(x, h, sc, dQ.data(), dK.data(), dV.data(), dO.data(), Q.data(), K.data(), V.data());
   });
 }

@@ -13,12 +13,14 @@
 // Mask: none, or causal aligned bottom-right (query i sees key j iff j <= i + M - N). A query
 // with no visible key gets an A row of zeros, an O row of zeros and zero gradients, never NaN.
 //
-// Work split: each head is one parallel_for item (one thread computes it whole, in a fixed
-// order), so results are bit-identical for any engine_threads(). Inside a head the work goes row
-// block by row block and, inside a block, key chunk by key chunk, so the operands in use stay
-// in L2 (tiling in attention_fast.cpp). The workspace also keeps a copy of O for the backward.
-// The kernels allocate nothing once the workspace has the shape (it is sized by its first use);
-// parallel_for itself starts its worker threads per call (engine/core/parallel.cpp).
+// Work split: forward, each (head, range of row blocks) is one parallel_for item (query rows are
+// independent in the forward, and the ranges are fixed by the shape, not the thread count);
+// backward, each head is one item (its dK and dV sum over all row blocks in a fixed order). One
+// thread computes an item whole, in a fixed order, so results are bit-identical for any
+// engine_threads(). Inside a head the work goes row block by row block and, inside a block, key
+// chunk by key chunk, so the operands in use stay in L2 (tiling in attention_fast.cpp). The
+// workspace also keeps a copy of O for the backward. The kernels allocate nothing once the
+// workspace has the shape (it is sized by its first use).
 // Not thread-safe per workspace: one call at a time on a given MhaWorkspace.
 #pragma once
 #include <atomic>
@@ -72,8 +74,15 @@ class MhaWorkspace {
     float* qp;     // packed Q rows of a block (backward)
     float* dop;    // packed dO rows of a block (backward)
     float* stats;  // per row of two blocks: running max and sum, the max after each key chunk; or d
+    float* qb;     // (mb, dk): the block's Q rows, contiguous (forward)
+    float* ob;     // (mb, dv): the block's O rows being accumulated, contiguous (forward)
   };
   float* att_mut(int h) { return att_ + std::size_t(h) * shape_.N * shape_.M; }
+  // The forward's packed K_h^T and V_h panels, one set per head, shared by the head's row ranges
+  // (parallel items): the first item of head h packs them and marks them ready.
+  float* fwd_trans(int h) { return packed_ + std::size_t(h) * packed_per_head_; }
+  float* fwd_rows(int h) { return fwd_trans(h) + packed_trans_; }
+  std::atomic<int>& packed_state(int h) { return packed_state_[h]; }  // 0 none, 1 packing, 2 ready
   float* out_copy() { return o_; }  // (N, H*dv): O of the last forward, for the backward's rowsum
   // Claims a free scratch slot for the calling head (at most `threads` are in flight).
   int acquire();
@@ -93,6 +102,9 @@ class MhaWorkspace {
   std::vector<float> buf_;
   float* att_ = nullptr;
   float* o_ = nullptr;
+  float* packed_ = nullptr;
+  std::size_t packed_trans_ = 0, packed_per_head_ = 0;
+  std::unique_ptr<std::atomic<int>[]> packed_state_;
   std::vector<Scratch> slots_;
   std::unique_ptr<std::atomic<bool>[]> busy_;
 };
