@@ -267,6 +267,11 @@ void backward_head(const Ctx& x, int h, const MhaWorkspace::Scratch& sc, float* 
     }
     gemm::pack_rows(sc.qp, Qh + i0 * ldq, ldq, rows, s.dk);
     gemm::pack_rows(sc.dop, dOh + i0 * ldv, ldv, rows, s.dv);
+    // dO rows and the dQ accumulator in contiguous buffers (row stride dv, dk), as in the forward:
+    // at the matrices' stride H*dk the block's rows would share a quarter of the L1 sets.
+    float* dQb = sc.qb;
+    float* dOb = sc.ob;
+    for (int r = 0; r < rows; ++r) std::copy(dOh + (i0 + r) * ldv, dOh + (i0 + r) * ldv + s.dv, dOb + r * s.dv);
     // The next block's rows of A come from DRAM: request them now, a share per chunk, so the
     // copy at the next block's start finds them in cache.
     const int next_rows = std::min(x.mb, s.N - i0 - rows);
@@ -278,18 +283,18 @@ void backward_head(const Ctx& x, int h, const MhaWorkspace::Scratch& sc, float* 
       for (std::size_t q = lines * ci / nc; q < lines * (ci + 1) / nc; ++q)
         prefetch_l2(A + std::ptrdiff_t(i0 + rows + q / line_per_row) * s.M + 16 * (q % line_per_row));
       // forward: O = A V   ->   dA_c = dO_rb V_c^T
-      gemm::product_trans(Lc, x.kcp, dOh + i0 * ldv, ldv, sc.trans + std::ptrdiff_t(j0) * s.dv, rows, n, s.dv, 1.f);
+      gemm::product_trans(Lc, x.kcp, dOb, s.dv, sc.trans + std::ptrdiff_t(j0) * s.dv, rows, n, s.dv, 1.f);
       // forward: A = softmax(scale * S / tau)   ->   dL_c = A_c .* (dA_c - d) * scale/tau
       for (int r = 0; r < rows; ++r)
         softmax_chunk_backward(Lc + std::ptrdiff_t(r) * x.kcp, Ab + std::ptrdiff_t(r) * x.ldp + j0,
                                std::clamp(key_end(i0 + r, s, x.opt.mask) - j0, 0, n), n, d[r], g);
       // forward: S = Q K^T   ->   dQ_rb (+)= dL_c K_c,  dK_c += dL_c^T Q_rb
-      gemm::product_rows(dQh + i0 * ldq, ldq, Lc, x.kcp, sc.rows + std::ptrdiff_t(j0) * kNR, s.M, rows, n, s.dk,
-                         j0 > 0);
+      gemm::product_rows(dQb, s.dk, Lc, x.kcp, sc.rows + std::ptrdiff_t(j0) * kNR, s.M, rows, n, s.dk, j0 > 0);
       gemm::product_tn(dKh + j0 * ldq, ldq, Lc, x.kcp, sc.qp, rows, n, s.dk);
       // forward: O = A V   ->   dV_c += A_c^T dO_rb
       gemm::product_tn(dVh + j0 * ldv, ldv, Ab + j0, x.ldp, sc.dop, rows, n, s.dv);
     }
+    for (int r = 0; r < rows; ++r) std::copy(dQb + r * s.dk, dQb + (r + 1) * s.dk, dQh + (i0 + r) * ldq);
   }
 }
 

@@ -74,8 +74,8 @@ class MhaWorkspace {
     float* qp;     // packed Q rows of a block (backward)
     float* dop;    // packed dO rows of a block (backward)
     float* stats;  // per row of two blocks: running max and sum, the max after each key chunk; or d
-    float* qb;     // (mb, dk): the block's Q rows, contiguous (forward)
-    float* ob;     // (mb, dv): the block's O rows being accumulated, contiguous (forward)
+    float* qb;     // (mb, dk), contiguous: the block's Q rows (forward), its dQ accumulator (backward)
+    float* ob;     // (mb, dv), contiguous: the block's O accumulator (forward), its dO rows (backward)
   };
   float* att_mut(int h) { return att_ + std::size_t(h) * shape_.N * shape_.M; }
   // The forward's packed K_h^T and V_h panels, one set per head, shared by the head's row ranges
