@@ -45,6 +45,10 @@ bool GuiApp::init(const cli::GuiOptions& options, GLFWwindow* window, float cont
   ini_path_ = cfg.empty() ? "" : cfg + "/imgui.ini";
   io.IniFilename = ini_path_.empty() ? nullptr : ini_path_.c_str();
   ImGui::StyleColorsDark();
+  // The main window draws no background: the frame's clear colour is its background (main.cpp
+  // clears with WindowBg). On a software rasterizer (Mesa llvmpipe under Xvfb) a full-window
+  // blended rectangle is a large share of every frame; popups keep an opaque WindowBg.
+  ImGui::GetStyle().Colors[ImGuiCol_WindowBg].w = 1.f;
   ImGui::GetStyle().ScaleAllSizes(content_scale);
   fonts_.init(15.f * content_scale);
   try {
@@ -194,7 +198,8 @@ void GuiApp::frame() {
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);
   const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_MenuBar |
-                                 ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings;
+                                 ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings |
+                                 ImGuiWindowFlags_NoBackground;
   ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.f);
   ImGui::Begin("attnscope", nullptr, flags);
   ImGui::PopStyleVar();

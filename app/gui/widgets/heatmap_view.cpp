@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "app/gui/gfx/draw_state.h"
 #include "app/gui/test_hooks.h"
 #include "engine/figure/color_scale.h"
 
@@ -145,9 +146,12 @@ HeatmapEvents draw_heatmap(const char* id, HeatmapWidget& w, const HeatmapSpec& 
   w.tex.render(int(img_size.x), int(img_size.y), style);
 
   // The image itself (FBO row 0 is at the bottom: flip with the UVs).
+  // Opaque: drawn without blending (gfx/draw_state.h), then ImGui's own state is restored.
   ImGui::SetCursorScreenPos(img0);
+  ImGui::GetWindowDrawList()->AddCallback(gfx::blend_off_callback, nullptr);
   ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(w.tex.texture())), img_size, ImVec2(0, 1),
                ImVec2(1, 0));
+  ImGui::GetWindowDrawList()->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
   const bool hovered = ImGui::IsItemHovered();
   ev.clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
   hook_item(std::string(id) + "_image");
