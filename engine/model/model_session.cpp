@@ -106,8 +106,10 @@ std::unique_ptr<ModelBundle> load_model_bundle(const std::string& dir) {
   require(is_file(fs::path(dir) / "config.json"), "model",
           "'" + dir + "' has no config.json: not a model folder (it needs config.json and model.safetensors)");
   auto b = std::make_unique<ModelBundle>();
-  fs::path p(dir);
-  while (p.has_filename() == false && p.has_parent_path() && p != p.parent_path()) p = p.parent_path();  // "x/"
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::path(dir), ec);  // "x/", "." and "../x" get their real name
+  if (ec) p = fs::path(dir);
+  while (!p.has_filename() && p.has_parent_path() && p != p.parent_path()) p = p.parent_path();
   b->dir = dir;
   b->name = p.filename().string();
   b->config = gpt2_load(b->model, dir);
