@@ -1,12 +1,16 @@
 // Fast multi-head attention (attention_fast.h) against the per-head reference twins: outputs,
 // weights and every gradient over odd shapes, both masks and tau != 1; central finite differences;
-// fully masked rows; 1-vs-2-thread bit identity; workspace reuse; the vector exp's accuracy.
+// fully masked rows; 1-vs-2-thread bit identity (and 3, 7 threads); workspace reuse; the vector exp's
+// accuracy; parallel_for's pool.
 // Legend: N queries, M keys, H heads, dk, dv.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "engine/core/error.h"
 #include "engine/core/parallel.h"
@@ -229,6 +233,54 @@ TEST(MhaFast, BitIdenticalForOneAndTwoThreads) {
     for (int h = 0; h < in.H; ++h) EXPECT_TRUE(a.A[h] == b.A[h]) << "head " << h;
     EXPECT_TRUE(a.dQ == c.dQ && a.dK == c.dK && a.dV == c.dV);
   }
+}
+
+// More threads than heads (the forward's items are (row range, head), so up to 2 H run at once)
+// and more threads than cores: the same bits as one thread.
+TEST(MhaFast, BitIdenticalForManyThreads) {
+  const MhaInputs in = make_mha(300, 260, 3, 16, 24, 91);
+  MhaOptions opt;
+  opt.scale = 0.25f;
+  opt.mask = MhaMask::Causal;
+  MhaWorkspace ws1;
+  set_engine_threads(1);
+  const FastResult a = fast(in, opt, ws1);
+  for (int threads : {3, 7}) {
+    MhaWorkspace ws;
+    set_engine_threads(threads);
+    const FastResult b = fast(in, opt, ws);
+    EXPECT_TRUE(a.O == b.O && a.dQ == b.dQ && a.dK == b.dK && a.dV == b.dV) << threads << " threads";
+    for (int h = 0; h < in.H; ++h) EXPECT_TRUE(a.A[h] == b.A[h]) << "head " << h << ", " << threads << " threads";
+  }
+  set_engine_threads(0);
+}
+
+// parallel_for's persistent pool (engine/core/parallel.cpp): every item runs once, an exception
+// reaches the caller and leaves the pool usable, a nested call and two concurrent callers (the
+// second finds the pool busy and uses threads of its own) complete.
+TEST(ParallelFor, PoolRunsEveryItemOnceAndSurvivesErrorsNestingAndConcurrentCallers) {
+  set_engine_threads(2);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::atomic<int>> hits(37);
+    parallel_for(37, [&](int i) { hits[i]++; });
+    for (int i = 0; i < 37; ++i) ASSERT_EQ(hits[i].load(), 1) << "item " << i << " round " << round;
+  }
+  EXPECT_THROW(parallel_for(8, [](int i) {
+                 if (i == 5) throw InputError("x", "item 5 failed");
+               }),
+               InputError);
+  std::atomic<int> sum{0};
+  parallel_for(4, [&](int i) { parallel_for(3, [&](int j) { sum += 10 * i + j; }); });
+  EXPECT_EQ(sum.load(), 10 * (0 + 1 + 2 + 3) * 3 + 4 * (0 + 1 + 2));
+  std::atomic<long> total{0};
+  auto caller = [&] {
+    for (int r = 0; r < 20; ++r) parallel_for(16, [&](int i) { total += i; });
+  };
+  std::thread other(caller);
+  caller();
+  other.join();
+  EXPECT_EQ(total.load(), 2L * 20 * (15 * 16 / 2));
+  set_engine_threads(0);
 }
 
 TEST(MhaFast, WorkspaceIsReusedAndChecked) {
