@@ -35,7 +35,8 @@ struct GuiOptions {
   // Benchmark hook: render bench_frames frames in the given mode, print timing JSON, exit.
   // idle: nothing changes; pan: the big map pans every frame (its texture re-renders);
   // edit: one Q value changes every frame (recompute + re-upload + redraw = edit-to-redraw latency).
-  // model-scroll: the Model tab's thumbnail grid scrolls every frame (needs --model).
+  // model-scroll: the Model tab's thumbnail grid scrolls every frame (needs --model);
+  // model-edit: the Model tab's sentence changes whenever its results are in (--log-timing: edit -> grid).
   int bench_frames = 0;
   std::string bench_mode = "idle";
   // The Model tab (issue 7): open straight on this model folder and sentence.

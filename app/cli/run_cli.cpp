@@ -29,9 +29,10 @@ int run_cli(int argc, char** argv, GuiOptions* gui, bool* run_gui) {
     app.add_option("--frames", gui->frames, "test hook: frames to render before --screenshot (default 5)");
     app.add_option("--dump-widgets", gui->dump_widgets, "test hook: write named widget rectangles as JSON to this file");
     app.add_option("--bench-frames", gui->bench_frames, "benchmark hook: render this many frames, print frame-time JSON, exit");
-    app.add_option("--bench-mode", gui->bench_mode, "benchmark hook: idle, pan, edit or model-scroll")
-        ->check(CLI::IsMember({"idle", "pan", "edit", "model-scroll"}));
-    app.add_option("--model", gui->model_dir, "open the GUI's Model tab on this model folder (config.json, model.safetensors)");
+    app.add_option("--bench-mode", gui->bench_mode, "benchmark hook: idle, pan, edit, model-scroll or model-edit")
+        ->check(CLI::IsMember({"idle", "pan", "edit", "model-scroll", "model-edit"}));
+    app.add_option("--model", gui->model_dir, "open the GUI's Model tab on this model folder (config.json, model.safetensors)")
+        ->check(CLI::ExistingDirectory);
     app.add_option("--text", gui->model_text, "with --model: the sentence to inspect");
     app.add_flag("--log-timing", gui->log_timing, "print the Model tab's times (edit to complete grid) to stderr");
   }

@@ -290,6 +290,20 @@ void GuiApp::shutdown() {
 void GuiApp::bench_step(const std::string& mode, int frame) {
   if (mode == "model-scroll") {
     model_->bench_frame = frame;  // the grid scrolls (model_panel.cpp)
+  } else if (mode == "model-edit") {
+    // Once the last edit's results are all in (and 4 frames later), add or remove a trailing
+    // space: a real edit that recomputes the whole inspection (--log-timing prints each edit's
+    // time to a drawn grid).
+    static int last_edit = -100;
+    if (model_->settled() && frame - last_edit >= 4) {
+      last_edit = frame;
+      std::string& t = state_.model.sentence;
+      if (!t.empty() && t.back() == ' ')
+        t.pop_back();
+      else
+        t += ' ';
+      ++state_.model.version;
+    }
   } else if (mode == "pan") {
     // Pan the big map by one cell a frame (zoomed 2x), so its texture re-renders every frame.
     HeatmapWidget& w = ctx_.heatmap("big_stage");

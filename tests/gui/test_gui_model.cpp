@@ -146,5 +146,47 @@ TEST(GuiModel, BadModelFolderShowsAnErrorAndKeepsTheModel) {
   EXPECT_EQ(ws["view"]["model"]["dir"], kModelDir);
 }
 
+TEST(GuiModel, ExportEqualsTheCliExportOfTheSameHead) {
+  const std::string home = fresh_home("export");
+  const std::string text = "the dog sees the cat near the tree .";
+  {
+    GuiSession g(home);
+    if (!g.has_display()) GTEST_SKIP() << "Xvfb could not start";
+    ASSERT_TRUE(g.start_app("--fresh --model '" + kModelDir + "' --text '" + text + "'")) << g.app_log();
+    ASSERT_TRUE(g.wait_widget("model_settled_T9", 20)) << g.app_log();
+    const Rect thumb = g.widget("model_thumb_L1H1_image");
+    g.click(thumb.cx(), thumb.cy());
+    const Rect exp = g.widget("model_export");
+    g.click(exp.cx(), exp.cy());
+    ASSERT_TRUE(g.wait_widget("model_export_save")) << "the export popup did not open";
+    const Rect ok = g.widget("model_export_save");
+    g.click(ok.cx(), ok.cy());
+    g.xdo("keydown ctrl;key q;keyup ctrl", 300);
+    EXPECT_EQ(g.wait_app_exit(10), 0) << g.app_log();
+  }
+  const std::string gui_png = home + "/words-2l4h_L1H1_model-weights.png";
+  ASSERT_TRUE(std::filesystem::exists(gui_png)) << "the GUI wrote no file";
+  const std::string cli_png = home + "/cli.png";
+  ASSERT_EQ(run_shell("'" + std::string(ATTNSCOPE_BIN) + "' export --model '" + kModelDir + "' --text '" + text +
+                      "' --view model-weights --layer 1 --head 1 --cell-px 24 --dpi 150 --out '" + cli_png + "'"),
+            0);
+  const Image a = load_png(gui_png), b = load_png(cli_png);
+  ASSERT_GT(a.w, 100);
+  EXPECT_EQ(a.w, b.w);
+  EXPECT_EQ(a.h, b.h);
+  EXPECT_TRUE(a.rgb == b.rgb) << "the GUI's PNG and the CLI's PNG of the same head differ";
+}
+
+TEST(GuiModelCli, MissingModelFolderIsOneLineAndExitTwo) {
+  // Checked before any window opens: no display needed.
+  const std::string home = fresh_home("cli");
+  const int code = run_shell("env -u DISPLAY HOME='" + home + "' '" + std::string(ATTNSCOPE_BIN) +
+                             "' --model '" + home + "/nope' --text 'the dog' >'" + home + "/out' 2>'" + home + "/err'");
+  EXPECT_EQ(code, 2);
+  const std::string err = slurp_file(home + "/err");
+  EXPECT_NE(err.find("--model"), std::string::npos) << err;
+  EXPECT_NE(err.find("nope"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace attn::testing

@@ -1,7 +1,7 @@
 // The Model tab's export popup: the big view, the selected layer (all heads), the whole grid
-// (all layers x heads) as PNG / SVG / PDF, or all matrices as JSON / NPY, made by the shared
-// exporter (model_view_data -> export_bytes / figure_for_views -> write_export), so a file
-// equals what `attnscope export --model` makes for the same view.
+// (all layers x heads) as PNG / SVG / PDF, or all matrices as JSON / NPY, made by
+// plan_model_export (engine/model/model_export.h), the function `attnscope export --model`
+// uses, so the GUI's file equals the CLI's file of the same view.
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
@@ -12,6 +12,7 @@
 #include "app/gui/test_hooks.h"
 #include "engine/core/error.h"
 #include "engine/figure/export_view.h"
+#include "engine/model/model_export.h"
 
 namespace attn::gui {
 
@@ -69,50 +70,38 @@ std::vector<ExportFile> plan(const AppState& s, ModelRuntime& rt, const std::str
   const Inspection& in = *rt.ins;
   const ExportFormat fmt = export_format_from_path(path);
   const int l = std::clamp(s.model.layer, 0, in.L - 1), h = std::clamp(s.model.head, 0, in.H - 1);
-  ExportRequest req;
+  ModelExportRequest mr;
+  ExportRequest& req = mr.base;
   req.style.cell_px = g_dlg.cell_px;
   req.style.dpi = g_dlg.dpi;
   req.style.annotate = g_dlg.annotate;
-  req.source = "attnscope GUI: model " + in.model_name + ", text: " + in.text;
+  req.source = "attnscope GUI: model " + in.model_name;
+  req.view = g_dlg.scope == kBig && s.model.big != "head" ? s.model.big : s.model.map;
   req.layer = l;
+  req.head = h;
+  req.all_heads = g_dlg.scope != kBig;
+  mr.all_layers = g_dlg.scope == kGrid || g_dlg.scope == kAll;
+  const bool dropped = s.model.drop_first && (req.view == "model-weights" || model_view_is_aggregate(req.view));
+  // What the GUI shows is what `attnscope export --model` makes (the same function)...
+  if (!dropped) return plan_model_export(in, mr, path, fmt);
+  // ...except with the first token dropped (a display option the CLI does not have): the same
+  // views with the shown values, through the same exporter.
   std::vector<ViewData> views;
   if (g_dlg.scope == kBig) {
-    const std::string view = s.model.big == "head" ? s.model.map : s.model.big;
-    views.push_back(view_for(s, rt, view, l, h));
-    req.head = h;
+    views.push_back(view_for(s, rt, req.view, l, h));
+    req.all_heads = false;
     return {{path, export_bytes(views, req, fmt), false}};
   }
-  require(fmt != ExportFormat::CSV, "export", "a CSV file holds one matrix: export the big view, or use .json or .npy");
   const int l0 = g_dlg.scope == kLayer ? l : 0, l1 = g_dlg.scope == kLayer ? l + 1 : in.L;
   for (int ll = l0; ll < l1; ++ll)
-    for (int hh = 0; hh < in.H; ++hh) views.push_back(view_for(s, rt, s.model.map, ll, hh));
-  req.all_heads = true;
-  if (g_dlg.scope == kLayer) return {{path, export_bytes(views, req, fmt), false}};
-  if (is_figure_format(fmt)) {
-    // Every layer: one panel per head, a row per layer, panels named "L1 H3".
-    FigureSpec spec = figure_for_views(views, req);
-    for (size_t k = 0; k < views.size(); ++k) spec.panels[k].title = head_name(views[k].layer, views[k].head);
-    spec.grid_cols = in.H;
-    spec.title = in.model_name + " \u00b7 " + s.model.map + " \u00b7 all layers";
-    const ImageFormat f = fmt == ExportFormat::PNG ? ImageFormat::PNG : fmt == ExportFormat::SVG ? ImageFormat::SVG : ImageFormat::PDF;
-    return {{path, render_figure(spec, f), false}};
-  }
-  if (fmt == ExportFormat::NPY) return {{path, export_bytes(views, req, fmt), false}};  // (L*H, T, T), index l*H + h
-  // JSON: the exporter's per-layer documents, under one object with the model and the text.
-  nlohmann::json j;
-  j["schema_version"] = 1;
-  j["kind"] = "model_views";
-  j["model"] = in.model_name;
-  j["text"] = in.text;
-  j["view"] = s.model.map;
-  j["layers"] = nlohmann::json::array();
-  for (int ll = 0; ll < in.L; ++ll) {
-    std::vector<ViewData> layer(views.begin() + ll * in.H, views.begin() + (ll + 1) * in.H);
-    ExportRequest lr = req;
-    lr.layer = ll;
-    j["layers"].push_back(nlohmann::json::parse(export_bytes(layer, lr, ExportFormat::JSON)));
-  }
-  return {{path, j.dump() + "\n", false}};
+    for (int hh = 0; hh < in.H; ++hh) views.push_back(view_for(s, rt, req.view, ll, hh));
+  if (g_dlg.scope == kLayer || !is_figure_format(fmt)) return {{path, export_bytes(views, req, fmt), false}};
+  FigureSpec spec = figure_for_views(views, req);
+  for (size_t k = 0; k < views.size(); ++k) spec.panels[k].title = head_name(views[k].layer, views[k].head);
+  spec.grid_cols = in.H;
+  spec.title = in.model_name + " \u00b7 " + views[0].view + " \u00b7 all layers";
+  const ImageFormat f = fmt == ExportFormat::PNG ? ImageFormat::PNG : fmt == ExportFormat::SVG ? ImageFormat::SVG : ImageFormat::PDF;
+  return {{path, render_figure(spec, f), false}};
 }
 
 }  // namespace
