@@ -1,7 +1,8 @@
 // Legend: N queries, M keys, H heads, dk, dv; i query, j key; mb queries per row block, kc keys
 // per chunk. Math and layouts in attention_fast.h; tiles and block products in gemm_tile.h.
 //
-// One head runs on one thread, row block by row block (rows i0 .. i0+mb-1), and inside a block
+// One head (backward) or one range of a head's row blocks (forward, see mha_forward) runs on one
+// thread, row block by row block (rows i0 .. i0+mb-1), and inside a block
 // key chunk by key chunk (keys j0 .. j0+kc-1), so what a chunk touches (a K^T and a V panel set
 // of kc keys, the block's Q/dO rows, the chunk of E or dL) stays in L2 while the block's rows are
 // many (mb = 96): every pass over the head's K and V serves 96 queries.
@@ -14,7 +15,8 @@
 // chunk is rescaled to the final max and sum). A goes to the att buffer with non-temporal
 // stores (read again only by the backward, it should not evict the working set), and a block's
 // chunk c is written while the next block computes its chunk c (E and the row statistics of
-// two blocks alternate), so the DRAM writes overlap the products.
+// two blocks alternate), row by row between the tiles of the products (gemm::Interleave), so the
+// DRAM writes overlap the FMAs.
 // Backward, per block: d_i = rowsum(dA .* A)_i = dO_i . O_i (O kept from the forward), so the
 // chunks are independent:
 //   Ab = A[rows, :]  copied into blk (sequential rows, padded stride); the rows of the next
