@@ -15,8 +15,7 @@
 // chunk is rescaled to the final max and sum). A goes to the att buffer with non-temporal
 // stores (read again only by the backward, it should not evict the working set), and a block's
 // chunk c is written while the next block computes its chunk c (E and the row statistics of
-// two blocks alternate), row by row between the tiles of the products (gemm::Interleave), so the
-// DRAM writes overlap the FMAs.
+// two blocks alternate), so the DRAM writes overlap the products.
 // Backward, per block: d_i = rowsum(dA .* A)_i = dO_i . O_i (O kept from the forward), so the
 // chunks are independent:
 //   Ab = A[rows, :]  copied into blk (sequential rows, padded stride); the rows of the next
@@ -128,30 +127,6 @@ void write_chunk(const Ctx& x, float* A, const PendingBlock& p, int c, int nch) 
   for (int r = 0; r < p.rows; ++r) write_chunk_row(x, A, p, c, nch, r);
 }
 
-// The rows of pending chunk c as side work of the block products (gemm::Interleave): one row
-// (kChunk floats, 8 cache lines) every couple of tiles, so the streaming stores drain while
-// the FMAs run.
-struct ChunkWriter {
-  const Ctx& x;
-  float* A;
-  const PendingBlock& p;
-  int c, nch;
-  static void row(void* self, int r) {
-    const ChunkWriter& w = *static_cast<const ChunkWriter*>(self);
-    write_chunk_row(w.x, w.A, w.p, w.c, w.nch, r);
-  }
-  // Rows first .. last-1 as an Interleave (none when there is no pending block).
-  gemm::Interleave rows(int first, int last) {
-    gemm::Interleave side;
-    if (p.rows == 0) return side;
-    side.fn = &ChunkWriter::row;
-    side.ctx = this;
-    side.first = first;
-    side.last = last;
-    return side;
-  }
-};
-
 // Row blocks [b0, b1) of head h.
 void forward_rows(const Ctx& x, int h, int b0, int b1, const MhaWorkspace::Scratch& sc, float* O, const float* Q,
                   const float* K, const float* V) {
@@ -201,13 +176,8 @@ void forward_rows(const Ctx& x, int h, int b0, int b1, const MhaWorkspace::Scrat
     for (int j0 = 0; j0 < jend; j0 += kChunk, ++c) {
       const int n = std::min(kChunk, jend - j0);
       float* E = Eb + j0;
-      // The pending block's chunk c goes out during both products, in proportion to their tiles.
-      ChunkWriter writer{x, A, pending, c, nch};
-      const int tiles_e = (n + kNR - 1) / kNR, tiles_o = (s.dv + kNR - 1) / kNR;
-      const int split = pending.rows * tiles_e / (tiles_e + tiles_o);
       // E_c = (scale / tau) Q_rb K_c^T
-      gemm::product_trans(E, x.ldp, Qb, s.dk, Kt + std::ptrdiff_t(j0) * s.dk, rows, n, s.dk, alpha,
-                          writer.rows(0, split));
+      gemm::product_trans(E, x.ldp, Qb, s.dk, Kt + std::ptrdiff_t(j0) * s.dk, rows, n, s.dk, alpha);
       // E_c = exp(E_c - m'), with O rescaled where the running max moved
       for (int r = 0; r < rows; ++r) {
         const int jv = std::clamp(key_end(i0 + r, s, x.opt.mask) - j0, 0, n);
@@ -216,8 +186,8 @@ void forward_rows(const Ctx& x, int h, int b0, int b1, const MhaWorkspace::Scrat
         if (f != 1.f) scale_row(Ob + r * ldb, Ob + r * ldb, s.dv, f, false);
       }
       // O_rb += E_c V_c
-      gemm::product_rows(Ob, ldb, E, x.ldp, Vp + std::ptrdiff_t(j0) * kNR, s.M, rows, n, s.dv, true,
-                         writer.rows(split, pending.rows));
+      gemm::product_rows(Ob, ldb, E, x.ldp, Vp + std::ptrdiff_t(j0) * kNR, s.M, rows, n, s.dv, true);
+      if (pending.rows) write_chunk(x, A, pending, c, nch);
     }
     if (pending.rows)
       for (; c < nch; ++c) write_chunk(x, A, pending, c, nch);

@@ -138,30 +138,13 @@ inline void prefetch_part(const float* p, std::size_t bytes, int t, int parts) {
 #endif
 }
 
-// Runs the side steps due after tile t of `tiles` (steps first + (last-first)*t/tiles .. up to
-// the share of t + 1), so all of them have run once the last tile is done.
-class SideRunner {
- public:
-  SideRunner(const Interleave& s, int tiles) : s_(s), tiles_(tiles), next_(s.first) {}
-  void after(int t) {
-    if (!s_.fn) return;
-    const int end = s_.first + int((long(s_.last - s_.first) * (t + 1)) / tiles_);
-    for (; next_ < end; ++next_) s_.fn(s_.ctx, next_);
-  }
-
- private:
-  const Interleave& s_;
-  int tiles_, next_;
-};
-
 }  // namespace
 
 void product_trans(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* p, int rows, int n,
-                   int kdim, float alpha, const Interleave& side) {
+                   int kdim, float alpha) {
   const int tiles = (rows + kMR - 1) / kMR;
   const std::size_t panel = std::size_t(kdim) * kNR;
-  SideRunner run(side, tiles * ((n + kNR - 1) / kNR));
-  for (int j0 = 0, done = 0; j0 < n; j0 += kNR) {
+  for (int j0 = 0; j0 < n; j0 += kNR) {
     const float* bp = p + std::ptrdiff_t(j0 / kNR) * panel;
     const std::size_t next = j0 + kNR < n ? sizeof(float) * panel : 0;
     const int nr = std::min(kNR, n - j0);
@@ -169,16 +152,14 @@ void product_trans(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t 
       prefetch_part(bp + panel, next, t, tiles);
       tile<ALayout::Rows>(kdim, x + r0 * ldx, ldx, bp, c + r0 * ldc + j0, ldc, std::min(kMR, rows - r0), nr, alpha,
                           false);
-      run.after(done++);
     }
   }
 }
 
 void product_rows(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* p, int panel_rows,
-                  int rows, int kdim, int cols, bool accumulate, const Interleave& side) {
+                  int rows, int kdim, int cols, bool accumulate) {
   const int tiles = (rows + kMR - 1) / kMR;
-  SideRunner run(side, tiles * ((cols + kNR - 1) / kNR));
-  for (int c0 = 0, done = 0; c0 < cols; c0 += kNR) {
+  for (int c0 = 0; c0 < cols; c0 += kNR) {
     const float* bp = p + std::ptrdiff_t(c0 / kNR) * panel_rows * kNR;
     const std::size_t next = c0 + kNR < cols ? sizeof(float) * kdim * kNR : 0;
     const int nr = std::min(kNR, cols - c0);
@@ -186,21 +167,17 @@ void product_rows(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t l
       prefetch_part(bp + std::ptrdiff_t(panel_rows) * kNR, next, t, tiles);
       tile<ALayout::Rows>(kdim, x + r0 * ldx, ldx, bp, c + r0 * ldc + c0, ldc, std::min(kMR, rows - r0), nr, 1.f,
                           accumulate);
-      run.after(done++);
     }
   }
 }
 
 void product_tn(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* p, int kdim, int n,
-                int cols, const Interleave& side) {
-  SideRunner run(side, ((n + kMR - 1) / kMR) * ((cols + kNR - 1) / kNR));
-  for (int j0 = 0, done = 0; j0 < n; j0 += kMR) {
+                int cols) {
+  for (int j0 = 0; j0 < n; j0 += kMR) {
     const int mr = std::min(kMR, n - j0);
-    for (int c0 = 0; c0 < cols; c0 += kNR) {
+    for (int c0 = 0; c0 < cols; c0 += kNR)
       tile<ALayout::Cols>(kdim, x + j0, ldx, p + std::ptrdiff_t(c0 / kNR) * kdim * kNR, c + j0 * ldc + c0, ldc, mr,
                           std::min(kNR, cols - c0), 1.f, true);
-      run.after(done++);
-    }
   }
 }
 

@@ -40,17 +40,6 @@ void pack_rows(float* dst, const float* src, std::ptrdiff_t ld, int rows, int co
 // block) into ceil(n / kNR) panels of kdim * kNR floats. Used for K^T and V^T.
 void pack_trans(float* dst, const float* src, std::ptrdiff_t ld, int n, int kdim);
 
-// Side work spread over a block product's tiles: steps first .. last-1 of fn(ctx, step) run a few
-// at a time between the tiles (evenly, in order). The attention kernels use it for memory
-// traffic that should overlap the FMAs instead of stalling in one burst: the streaming stores of
-// A (a burst of 48 KB fills the write-combining buffers and the core waits for DRAM) and the
-// prefetches of the next block's A (too many at once and they queue behind each other).
-struct Interleave {
-  void (*fn)(void* ctx, int step) = nullptr;
-  void* ctx = nullptr;
-  int first = 0, last = 0;
-};
-
 // Block products built from tiles (6-row tiles of C; B panels as packed above). While a panel is
 // in use, the next one is prefetched (it usually comes from L3).
 //   product_trans: C (rows x n, ldc)    = alpha * X (rows x kdim, ldx) * P^T, P = pack_trans of
@@ -59,13 +48,12 @@ struct Interleave {
 //                  panel set whose panels hold `panel_rows` rows (A V, dL K); accumulate or overwrite
 //   product_tn:    C (n x cols, ldc)    += X^T * P, X (kdim x n, ldx) read as columns (ACols),
 //                  P = pack_rows of a kdim x cols matrix (dK += dL^T Q, dV += A^T dO)
-// Each takes an optional Interleave (side work run between its tiles).
 void product_trans(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* p, int rows, int n,
-                   int kdim, float alpha, const Interleave& side = {});
+                   int kdim, float alpha);
 void product_rows(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* p, int panel_rows,
-                  int rows, int kdim, int cols, bool accumulate, const Interleave& side = {});
+                  int rows, int kdim, int cols, bool accumulate);
 void product_tn(float* c, std::ptrdiff_t ldc, const float* x, std::ptrdiff_t ldx, const float* p, int kdim, int n,
-                int cols, const Interleave& side = {});
+                int cols);
 
 // Floats needed by pack_rows(rows, cols) / pack_trans(n, kdim).
 inline std::size_t packed_rows_size(int rows, int cols) {
