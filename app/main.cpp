@@ -68,13 +68,15 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   attn::gui::FrameTimer timer(options.bench_frames, options.bench_mode);
   while (!glfwWindowShouldClose(window) && !app.wants_quit()) {
-    timer.frame_start();
+    // Model benchmarks time frames only once the Model tab shows its first complete result.
+    const bool bench_ready = timer.active() && app.bench_ready(options.bench_mode);
+    if (bench_ready) timer.frame_start();
     // Sleep until an event arrives unless something animates (Play, a running job, a test run).
     if (app.is_animating() || !options.screenshot.empty() || timer.active())
       glfwPollEvents();
     else
       glfwWaitEventsTimeout(0.25);
-    if (timer.active()) app.bench_step(options.bench_mode, frame);
+    if (bench_ready) app.bench_step(options.bench_mode, frame);
     app.before_frame();  // font atlas rebuilds must happen outside a frame
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
@@ -94,7 +96,7 @@ int main(int argc, char** argv) {
       break;
     }
     glfwSwapBuffers(window);
-    if (timer.active()) {
+    if (bench_ready) {
       glFinish();  // the frame is on screen: count the GPU's (llvmpipe's) work too
       if (timer.frame_end()) break;
     }

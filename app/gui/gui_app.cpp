@@ -287,6 +287,12 @@ void GuiApp::shutdown() {
   gfx::heatmap_renderer_shutdown();
 }
 
+bool GuiApp::bench_ready(const std::string& mode) const {
+  if (mode.rfind("model-", 0) != 0) return true;
+  if (mode == "model-edit") return model_->ins != nullptr;  // then every frame counts, computing or not
+  return model_->ins && model_->settled();
+}
+
 void GuiApp::bench_step(const std::string& mode, int frame) {
   if (mode == "model-scroll") {
     model_->bench_frame = frame;  // the grid scrolls (model_panel.cpp)

@@ -48,6 +48,8 @@ class GuiApp {
   bool save_screenshot(const std::string& path, int width, int height);
   // Benchmark hook (--bench-mode): the per-frame change the mode measures.
   void bench_step(const std::string& mode, int frame);
+  // False while a model-* benchmark waits for the Model tab's first complete result.
+  bool bench_ready(const std::string& mode) const;
 
  private:
   void handle_shortcuts();
