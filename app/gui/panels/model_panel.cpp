@@ -18,6 +18,7 @@ namespace attn::gui {
 namespace {
 
 constexpr float kSideWidth = 360.f;
+float g_cell_px = 96.f;  // thumbnail side (the grid's size slider)
 
 const Colormap& cmap_or(const std::string& name, ColormapId fallback) {
   try {
@@ -162,7 +163,7 @@ void draw_grid(AppState& s, GuiContext& ctx, ModelRuntime& rt, float width, floa
       }
   }
   const bool ordered = s.model.order_by_similarity && int(in.head_order.size()) == L * H;
-  static float cell_px = 96.f;
+  float& cell_px = g_cell_px;
   ThumbnailGridSpec g;
   g.count = L * H;
   g.cols = H;
@@ -310,18 +311,14 @@ void draw_model_heads(AppState& s, GuiContext& ctx, ModelRuntime& rt) {
     return;
   }
   handle_arrows(s, rt);
-  // Selecting another layer in IG mode computes that layer's integrated gradients.
+  // The grid takes what its thumbnails need, at most half the width; the big map the rest.
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float font = ImGui::GetFontSize();
-  static float cell_guess = 96.f;
-  (void)cell_guess;
   const float header_w = ImGui::CalcTextSize("L00").x + 8.f;
-  const float want = header_w + rt.ins->H * (96.f + 8.f) + ImGui::GetStyle().ScrollbarSize + 16.f;
+  const float want = header_w + rt.ins->H * (g_cell_px + 8.f) + ImGui::GetStyle().ScrollbarSize + 16.f;
   const float grid_w = std::clamp(want, 220.f, avail.x * 0.5f);
   draw_grid(s, ctx, rt, grid_w, avail.y);
   ImGui::SameLine();
   draw_big(s, ctx, rt, ImVec2(avail.x - grid_w - ImGui::GetStyle().ItemSpacing.x, avail.y));
-  (void)font;
 }
 
 void draw_model_panel(AppState& s, GuiContext& ctx) {
