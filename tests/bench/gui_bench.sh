@@ -25,7 +25,7 @@ run "$tmp/n256.json" edit
 
 # The Model tab (issue 7). Edit -> drawn grid: the sentence changes once the last edit's results are in, and
 # --log-timing prints each edit's time to a complete grid (the median is reported), for the
-# shipped model at its full context (64 tokens) and for a 12-layer x 12-head model (width 384,
+# shipped models at their full context (64 and 128 tokens) and for a 12-layer x 12-head model (width 384,
 # random weights, written by `attnscope train --steps 1`) at 128 tokens; then the frame time while
 # the 12 x 12 thumbnail grid scrolls every frame.
 words="the cat sees the dog near the river . a small bird likes every old tree under the hill ."
@@ -46,5 +46,6 @@ model_run() {  # model-folder tokens mode [frames]
 }
 src=$(cd "$(dirname "$0")/../.." && pwd)
 model_run "$src/assets/models/words-2l4h" 64 model-edit
+model_run "$src/assets/models/words-4l4h" 128 model-edit
 model_run "$tmp/big12" 128 model-edit 600
 model_run "$tmp/big12" 128 model-scroll
