@@ -58,6 +58,7 @@ TEST(ModelSession, InspectionMatchesTheModel) {
     called = true;
     EXPECT_EQ(int(in.att.size()), 2);
     EXPECT_TRUE(in.datt.empty()) << "gradients come after the forward callback";
+    EXPECT_TRUE(in.head_order.empty()) << "the similarity order comes after the forward callback";
   };
   const Inspection in = inspect_sentence(b, req);
   EXPECT_TRUE(called);
