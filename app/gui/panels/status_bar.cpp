@@ -29,8 +29,11 @@ void draw_status_bar(AppState& s, GuiContext& ctx) {
   }
   const AttentionConfig& c = s.cs.config;
   const CostReport cost = attention_cost(c);
-  ImGui::Text("compute %.2f ms | fwd %.3g FLOP, bwd %.3g FLOP | N=%d M=%d H=%d dk=%d dv=%d", s.compute_ms,
-              cost.forward_flops, cost.backward_flops, c.N, c.M, c.H, c.dk, c.dv);
+  // The numbers are the sandbox's; on the Model tab (whose progress and timings are in its own
+  // column) they are labelled so they are not read as the model's.
+  ImGui::Text("%scompute %.2f ms | fwd %.3g FLOP, bwd %.3g FLOP | N=%d M=%d H=%d dk=%d dv=%d",
+              s.model.tab_open ? "sandbox: " : "", s.compute_ms, cost.forward_flops, cost.backward_flops, c.N, c.M,
+              c.H, c.dk, c.dv);
   ImGui::SameLine();
   if (!s.compute_error.empty()) {
     ImGui::TextColored(ImVec4(1.f, 0.45f, 0.4f, 1.f), "| cannot compute: %s", s.compute_error.c_str());
