@@ -124,6 +124,10 @@ void draw_model_diff(AppState& s, GuiContext& ctx, ModelRuntime& rt) {
     hd.cmap = dl.cmap;
     draw_heatmap("model_diff_d", ctx.heatmap("model_diff_d"), hd, version, ImVec2(w, side));
   }
+  // Test hook: "both sentences are computed and on screen" (named by the second text, as a test
+  // may compare two sentences of the same length one after the other).
+  if (rt.settled() && s.model.diff_kind == "sentence" && b.text == s.model.diff_sentence)
+    hook_rect("model_diff_ready:" + b.text, 0.f, 0.f, 1.f, 1.f);
 }
 
 }  // namespace attn::gui

@@ -235,6 +235,7 @@ void draw_big(AppState& s, GuiContext& ctx, ModelRuntime& rt, ImVec2 size) {
         s.model.big = b.key;
         touch(s);
       }
+      hook_item(std::string("model_big_kind_") + b.key);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", b.tooltip);
     }
     ImGui::EndCombo();

@@ -109,6 +109,7 @@ void draw_model_summaries(AppState& s, GuiContext& ctx, ModelRuntime& rt) {
   for (int c = 0; c < ncols; ++c) {
     ImGui::TableSetColumnIndex(c);
     ImGui::TableHeader(ImGui::TableGetColumnName(c));
+    hook_item("model_summary_header_" + std::to_string(c));
     if (c >= 3 && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", fields[size_t(c - 3)].tooltip);
     if (c == 2 && ImGui::IsItemHovered())
       ImGui::SetTooltip("Position in the similarity order: neighbours have similar maps (JS distance)");

@@ -40,6 +40,8 @@ HeadViewEvents draw_head_view(const char* id, const HeadViewSpec& spec, ImVec2 s
     }
   }
   auto y_of = [&](int i) { return origin.y + 4.f + (i + 0.5f) * row_h; };
+  // Test hook: the lines' end points, (left x, first row's y) .. (right x, last row's y).
+  if (T > 0) hook_rect(std::string(id) + "_lines", lx1, y_of(0), rx0, y_of(T - 1));
   // Only the rows in the visible part of the window get text; lines are clipped by ImGui.
   const float clip_y0 = ImGui::GetWindowPos().y, clip_y1 = clip_y0 + ImGui::GetWindowSize().y;
   for (int i = 0; i < T; ++i) {
