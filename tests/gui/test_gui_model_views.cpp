@@ -2,7 +2,8 @@
 // the engine computed here: the summaries table sorted by a column selects the head of its first
 // row; the diff of two sentences draws A, B and the signed difference A - B with the diverging
 // colormap; the big map's aggregates (mean over heads, attention rollout) are the engine's; the
-// head view keeps only the hovered token's lines and draws a strong weight in its head's colour.
+// integrated gradients of the selected layer are the engine's (diverging); the head view keeps
+// only the hovered token's lines and draws a strong weight in its head's colour.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -260,6 +261,67 @@ TEST(GuiModelViews, BigMapAggregatesAreTheEnginesMeanAndRollout) {
   EXPECT_EQ(g.wait_app_exit(10), 0) << g.app_log();
   const auto ws = nlohmann::json::parse(slurp_file(home + "/data/attnscope/workspace.json"));
   EXPECT_EQ(ws["view"]["model"]["big"], "rollout");
+}
+
+TEST(GuiModelViews, IntegratedGradientsOfTheSelectedLayerAreTheEngines) {
+  const std::string text = "the dog sees the cat near the tree .";
+  // Layer 0: in the last layer only the target's row reaches F (the other rows are all 0).
+  const int layer = 0;
+  auto bundle = load_model_bundle(kModelDir);
+  InspectRequest req;
+  req.text = text;
+  req.ig_layer = layer;
+  req.ig_steps = 16;  // the GUI's default steps; target: the top next token after the last one
+  const Inspection in = inspect_sentence(*bundle, req);
+  ASSERT_EQ(in.ig.per_head.size(), size_t(in.H));
+  const int T = in.T;
+  const MaskM mask = causal(T);
+  // The head whose map has the most cells far from white (the check sees more than a blank map).
+  int head = 0, strong = -1;
+  ColorScale cs;
+  for (int h = 0; h < in.H; ++h) {
+    const MatRM& m = in.ig.per_head[size_t(h)];
+    const ColorScale hs = resolve_scale(RangeRequest{}, RangeKind::Signed, {ScaleInput{&m, &mask}});
+    int n = 0;
+    for (int r = 0; r < T; ++r)
+      for (int c = 0; c <= r; ++c) n += std::abs(m(r, c)) > 0.1f * hs.vmax;
+    if (n > strong) strong = n, head = h, cs = hs;
+  }
+  ASSERT_GE(strong, 4);
+  const MatRM& ig = in.ig.per_head[size_t(head)];
+
+  GuiSession g(fresh_home("ig"));
+  if (!g.has_display()) GTEST_SKIP() << "Xvfb could not start";
+  ASSERT_TRUE(g.start_app("--fresh --model '" + kModelDir + "' --text '" + text + "'")) << g.app_log();
+  ASSERT_TRUE(g.wait_widget("model_settled_T" + std::to_string(T), 20)) << g.app_log();
+  const Rect thumb = g.widget("model_thumb_L" + std::to_string(layer) + "H" + std::to_string(head) + "_image");
+  move_click(g, thumb.cx(), thumb.cy());
+  const Rect combo = g.widget("model_map");
+  move_click(g, combo.cx(), combo.cy());
+  ASSERT_TRUE(g.wait_widget("model_map_model-ig")) << "the map combo did not open";
+  const Rect item = g.widget("model_map_model-ig");
+  move_click(g, item.x0 + 10, item.cy());
+  g.xdo("mousemove 5 5", 300);
+  // IG runs in the background: wait until the big map shows it (every cell within one table entry).
+  const Colormap& rdbu = colormap(ColormapId::RdBu);
+  Image shot;
+  Rect img;
+  bool shown = false;
+  for (int attempt = 0; attempt < 30 && !shown; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    shot = g.screenshot("ig.png");
+    img = g.widget("model_big_image");
+    shown = true;
+    for (int r = 0; r < T && shown; ++r)
+      for (int c = 0; c <= r && shown; ++c) {
+        int x, y;
+        cell_point(img, T, T, r, c, &x, &y);
+        shown = bool(shows_value(shot, x, y, rdbu, ig(r, c), cs.vmin, cs.vmax));
+      }
+  }
+  EXPECT_EQ(expect_map(shot, img, ig, rdbu, cs.vmin, cs.vmax, "IG"), T * (T + 1) / 2);
+  g.xdo("keydown ctrl;key q;keyup ctrl", 300);
+  EXPECT_EQ(g.wait_app_exit(10), 0) << g.app_log();
 }
 
 TEST(GuiModelViews, HeadViewHoverKeepsOnlyTheTokensLines) {

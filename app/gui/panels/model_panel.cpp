@@ -90,6 +90,7 @@ void draw_toolbar(AppState& s, ModelRuntime& rt) {
         s.model.map = k.view;
         touch(s);
       }
+      hook_item("model_map_" + std::string(k.view));
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", k.tooltip);
     }
     ImGui::EndCombo();
