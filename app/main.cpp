@@ -1,8 +1,7 @@
 // attnscope entry point. With a subcommand it is the command line (app/cli/); without one it
 // opens the window: the canonical GLFW + OpenGL 3.3 + Dear ImGui loop (init, poll, new frame,
 // draw, render, swap; shutdown in reverse). What is drawn lives in app/gui/.
-#define GLFW_INCLUDE_NONE
-#include <GLFW/glfw3.h>
+#include <GLFW/glfw3.h>  // GLFW_INCLUDE_NONE comes from app/CMakeLists.txt: ImGui's backend brings the GL loader
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
@@ -14,6 +13,7 @@
 #include "app/gui/gfx/gl.h"
 #include "app/gui/frame_timer.h"
 #include "app/gui/gui_app.h"
+#include "engine/core/malloc_policy.h"
 
 namespace {
 std::string g_glfw_error;
@@ -21,6 +21,7 @@ void on_glfw_error(int code, const char* description) { g_glfw_error = descripti
 }  // namespace
 
 int main(int argc, char** argv) {
+  attn::use_interactive_malloc_policy();  // freed result buffers stay in the heap (no page faults per edit)
   attn::cli::GuiOptions options;
   bool run_gui = false;
   const int code = attn::cli::run_cli(argc, argv, &options, &run_gui);
@@ -83,6 +84,10 @@ int main(int argc, char** argv) {
     ImGui::NewFrame();
     app.frame();
     ImGui::Render();
+    if (bench_ready) {
+      timer.mark(attn::gui::FrameTimer::kUi);
+      timer.note_vertices(ImGui::GetDrawData()->TotalVtxCount);
+    }
     int fb_w = 0, fb_h = 0;
     glfwGetFramebufferSize(window, &fb_w, &fb_h);
     glViewport(0, 0, fb_w, fb_h);
@@ -90,6 +95,7 @@ int main(int argc, char** argv) {
     glClearColor(bg.x, bg.y, bg.z, 1.f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    if (bench_ready) timer.mark(attn::gui::FrameTimer::kDraw);
     ++frame;
     if (!options.screenshot.empty() && frame >= (options.frames > 0 ? options.frames : 5) && app.is_settled()) {
       exit_code = app.save_screenshot(options.screenshot, fb_w, fb_h) ? 0 : attn::cli::kExitBadInput;

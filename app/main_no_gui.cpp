@@ -4,8 +4,10 @@
 #include <string>
 
 #include "app/cli/cli.h"
+#include "engine/core/malloc_policy.h"
 
 int main(int argc, char** argv) {
+  attn::use_interactive_malloc_policy();  // freed result buffers stay in the heap (no page faults per edit)
   attn::cli::GuiOptions options;
   bool run_gui = false;
   const int code = attn::cli::run_cli(argc, argv, &options, &run_gui);

@@ -1,6 +1,5 @@
 #include "app/gui/gui_app.h"
 
-#define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
 #include <imgui.h>
 

@@ -37,21 +37,68 @@ double percentile_sorted(const std::vector<float>& s, double p) {
 
 namespace {
 
-// Every value shown (finite, not masked), optionally as |v|.
+bool is_shown(const ScaleInput& in, long i, long j) {
+  const MatRM& m = *in.values;
+  if (!std::isfinite(m(i, j))) return false;
+  return !(in.mask && in.mask->rows() == m.rows() && in.mask->cols() == m.cols() && !(*in.mask)(i, j));
+}
+
+// Every value shown (finite, not masked), optionally as |v|. Only a percentile needs them all.
 std::vector<float> shown_values(const std::vector<ScaleInput>& data, bool absolute) {
   std::vector<float> out;
+  size_t n = 0;
+  for (const ScaleInput& in : data) n += in.values ? size_t(in.values->size()) : 0;
+  out.reserve(n);
   for (const ScaleInput& in : data) {
     if (!in.values) continue;
     const MatRM& m = *in.values;
     for (long i = 0; i < m.rows(); ++i)
-      for (long j = 0; j < m.cols(); ++j) {
-        const float v = m(i, j);
-        if (!std::isfinite(v)) continue;
-        if (in.mask && in.mask->rows() == m.rows() && in.mask->cols() == m.cols() && !(*in.mask)(i, j)) continue;
-        out.push_back(absolute ? std::abs(v) : v);
-      }
+      for (long j = 0; j < m.cols(); ++j)
+        if (is_shown(in, i, j)) out.push_back(absolute ? std::abs(m(i, j)) : m(i, j));
   }
   return out;
+}
+
+// One pass over the shown values: their extremes (the GUI resolves a range on every edit).
+struct Extremes {
+  bool any = false;
+  float min = INFINITY, max = -INFINITY;
+  float abs_max = 0.f;
+  float min_positive = INFINITY;
+};
+Extremes shown_extremes(const std::vector<ScaleInput>& data, bool want_min_positive) {
+  Extremes e;
+  for (const ScaleInput& in : data) {
+    if (!in.values || in.values->size() == 0) continue;
+    const MatRM& m = *in.values;
+    const bool masked = in.mask && in.mask->rows() == m.rows() && in.mask->cols() == m.cols();
+    if (!masked && m.allFinite()) {
+      // The common case, vectorised: every cell is shown.
+      e.any = true;
+      e.min = std::min(e.min, m.minCoeff());
+      e.max = std::max(e.max, m.maxCoeff());
+      e.abs_max = std::max(e.abs_max, m.cwiseAbs().maxCoeff());
+      if (want_min_positive)  // log scales only
+        for (long k = 0; k < m.size(); ++k)
+          if (m.data()[k] > 0.f) e.min_positive = std::min(e.min_positive, m.data()[k]);
+      continue;
+    }
+    const float* v = m.data();
+    const uint8_t* allowed = masked ? in.mask->data() : nullptr;
+    for (long k = 0; k < m.size(); ++k) {
+      if (!std::isfinite(v[k]) || (allowed && !allowed[k])) continue;
+      e.any = true;
+      e.min = std::min(e.min, v[k]);
+      e.max = std::max(e.max, v[k]);
+      e.abs_max = std::max(e.abs_max, std::abs(v[k]));
+      if (v[k] > 0.f) e.min_positive = std::min(e.min_positive, v[k]);
+    }
+  }
+  // -0 and +0 compare equal, so which one a min or max returns depends on the order of the scan;
+  // a zero end is +0 (no "-0" tick label).
+  if (e.min == 0.f) e.min = 0.f;
+  if (e.max == 0.f) e.max = 0.f;
+  return e;
 }
 
 }  // namespace
@@ -66,31 +113,32 @@ ColorScale resolve_scale(const RangeRequest& req, RangeKind kind, const std::vec
     const double p = *req.clip_percentile;
     require(p > 50.0 && p <= 100.0, "clip-percentile", "must be in (50, 100], got " + std::to_string(p));
   }
-  const std::vector<float> values = shown_values(data, false);
+  // A fixed [0, 1] range (weights) with nothing else asked needs no look at the data.
+  const bool needs_data = req.clip_percentile || req.log || kind != RangeKind::Unit;
+  const Extremes ex = needs_data ? shown_extremes(data, req.log) : Extremes();
   double lo = 0.0, hi = 1.0;
   if (signed_default) {
-    std::vector<float> a = shown_values(data, true);
     double m = 0.0;
     if (req.clip_percentile) {  // only a percentile needs the sort; the plain max is one pass
+      std::vector<float> a = shown_values(data, true);
       std::sort(a.begin(), a.end());
       m = a.empty() ? 0.0 : percentile_sorted(a, *req.clip_percentile);
-    } else if (!a.empty()) {
-      m = *std::max_element(a.begin(), a.end());
+    } else if (ex.any) {
+      m = ex.abs_max;
     }
     lo = -m;
     hi = m;
   } else if (req.clip_percentile) {
-    std::vector<float> v = values;
+    std::vector<float> v = shown_values(data, false);
     std::sort(v.begin(), v.end());
     lo = percentile_sorted(v, 100.0 - *req.clip_percentile);
     hi = percentile_sorted(v, *req.clip_percentile);
   } else if (kind == RangeKind::Unit) {
     lo = 0.0;
     hi = 1.0;
-  } else if (!values.empty()) {
-    const auto mm = std::minmax_element(values.begin(), values.end());
-    lo = *mm.first;
-    hi = *mm.second;
+  } else if (ex.any) {
+    lo = ex.min;
+    hi = ex.max;
   }
   if (req.log) {
     if (req.vmax) hi = *req.vmax;
@@ -98,15 +146,13 @@ ColorScale resolve_scale(const RangeRequest& req, RangeKind kind, const std::vec
       require(*req.vmin > 0.f, "vmin", "a log scale needs vmin > 0, got " + std::to_string(*req.vmin));
       lo = *req.vmin;
     } else {
-      float min_pos = INFINITY;
-      for (float v : values)
-        if (v > 0.f) min_pos = std::min(min_pos, v);
+      const float min_pos = ex.min_positive;
       require(std::isfinite(min_pos), "log", "a log scale needs positive values, and this view has none");
-      if (!(hi > 0.0)) hi = *std::max_element(values.begin(), values.end());
+      if (!(hi > 0.0)) hi = ex.max;
       lo = std::max(double(min_pos), hi * 1e-6);
       if (req.clip_percentile) {  // the percentile of the positive values only
         std::vector<float> pos;
-        for (float v : values)
+        for (float v : shown_values(data, false))
           if (v > 0.f) pos.push_back(v);
         std::sort(pos.begin(), pos.end());
         lo = percentile_sorted(pos, 100.0 - *req.clip_percentile);

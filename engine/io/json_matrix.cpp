@@ -88,8 +88,8 @@ MaskM mask_from_json(const json& j, const std::string& field) {
   MaskM out(m.rows(), m.cols());
   for (long i = 0; i < m.rows(); ++i)
     for (long c = 0; c < m.cols(); ++c) {
-      require(m(i, c) == 0.f || m(i, c) == 1.f, field,
-              "element [" + std::to_string(i) + "][" + std::to_string(c) + "] must be 0 (masked) or 1 (allowed)");
+      if (m(i, c) != 0.f && m(i, c) != 1.f)
+        throw InputError(field, "element [" + std::to_string(i) + "][" + std::to_string(c) + "] must be 0 (masked) or 1 (allowed)");
       out(i, c) = m(i, c) != 0.f;
     }
   return out;

@@ -149,9 +149,9 @@ float gpt2_forward(Gpt2& m, const int* tokens, int T, const Gpt2Loss* loss) {
           "the sequence has " + std::to_string(T) + " tokens; this model takes 1 to " + std::to_string(m.max_T));
   const int L = cf.n_layer, H = cf.n_head, C = cf.n_embd, V = cf.vocab_size;
   for (int t = 0; t < T; ++t) {
-    require(tokens[t] >= 0 && tokens[t] < V, "tokens",
-            "token " + std::to_string(t) + " has id " + std::to_string(tokens[t]) + "; ids go from 0 to " +
-                std::to_string(V - 1));
+    if (tokens[t] < 0 || tokens[t] >= V)
+      throw InputError("tokens", "token " + std::to_string(t) + " has id " + std::to_string(tokens[t]) +
+                                     "; ids go from 0 to " + std::to_string(V - 1));
     m.tokens[t] = tokens[t];
   }
   require(m.att_alpha.empty() || int(m.att_alpha.size()) == L, "att_alpha",
@@ -207,9 +207,9 @@ float gpt2_forward(Gpt2& m, const int* tokens, int T, const Gpt2Loss* loss) {
       int count = 0;
       for (int t = 0; t < T; ++t) {
         tg[t] = loss->kind == Gpt2LossKind::Targets ? loss->targets[t] : (t + 1 < T ? m.tokens[t + 1] : -1);
-        require(tg[t] >= -1 && tg[t] < V, "targets",
-                "target " + std::to_string(t) + " is " + std::to_string(tg[t]) + "; allowed -1 (none) or 0 to " +
-                    std::to_string(V - 1));
+        if (tg[t] < -1 || tg[t] >= V)
+          throw InputError("targets", "target " + std::to_string(t) + " is " + std::to_string(tg[t]) +
+                                          "; allowed -1 (none) or 0 to " + std::to_string(V - 1));
         count += tg[t] >= 0;
       }
       require(count > 0, "loss",

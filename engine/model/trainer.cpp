@@ -36,7 +36,8 @@ void train_prepare(Gpt2& m, TrainState& s, const std::vector<int>& tokens, const
           "has " + std::to_string(tokens.size()) + " tokens; training needs more than block + 1 = " +
               std::to_string(o.block + 1));
   for (int t : tokens)
-    require(t >= 0 && t < m.config.vocab_size, "corpus", "token id " + std::to_string(t) + " is past vocab_size");
+    if (t < 0 || t >= m.config.vocab_size)  // no message built per token
+      throw InputError("corpus", "token id " + std::to_string(t) + " is past vocab_size");
   if (m.max_T != o.block) gpt2_setup(m, o.block, Gpt2Options{false, false});
   if (s.m.size() != m.param_block.size()) {
     s.m.assign(m.param_block.size(), 0.f);

@@ -44,10 +44,11 @@ E value_of(const Named<E> (&table)[K], const std::string& s, const char* field) 
 void check_matrix(const MatRM& m, long rows, long cols, const std::string& field) {
   require(m.rows() == rows && m.cols() == cols, field,
           "has shape " + shape_str(m.rows(), m.cols()) + ", expected " + shape_str(rows, cols));
+  if (m.allFinite()) return;  // the common case: one vectorised pass, no message built per element
   for (long i = 0; i < m.rows(); ++i)
     for (long j = 0; j < m.cols(); ++j)
-      require(std::isfinite(m(i, j)), field,
-              "element [" + std::to_string(i) + "][" + std::to_string(j) + "] is not a finite number");
+      if (!std::isfinite(m(i, j)))
+        throw InputError(field, "element [" + std::to_string(i) + "][" + std::to_string(j) + "] is not a finite number");
 }
 
 void check_heads(const std::vector<MatRM>& ms, int H, long rows, long cols, const std::string& field) {
@@ -157,9 +158,9 @@ void validate_case(const AttentionCase& cs) {
         double sum = 0.0;
         for (int j = 0; j < c.M; ++j) {
           const float tj = l.target_rows(r, j);
-          require(tj >= 0.f, f, "has a negative entry at key " + std::to_string(j) + "; a distribution needs t >= 0");
-          require(tj == 0.f || allowed(i, j), f,
-                  "puts mass on key " + std::to_string(j) + ", which the mask hides from query " + std::to_string(i));
+          if (!(tj >= 0.f)) throw InputError(f, "has a negative entry at key " + std::to_string(j) + "; a distribution needs t >= 0");
+          if (tj != 0.f && !allowed(i, j))
+            throw InputError(f, "puts mass on key " + std::to_string(j) + ", which the mask hides from query " + std::to_string(i));
           sum += tj;
         }
         require(std::abs(sum - 1.0) <= 1e-4, f, "sums to " + std::to_string(sum) + "; a distribution must sum to 1");

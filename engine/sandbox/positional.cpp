@@ -60,8 +60,9 @@ void check_shape(const MatRM& m, long rows, long cols, const std::string& field,
           m.size() == 0 ? "is missing: " + hint
                         : "has shape " + shape_str(m.rows(), m.cols()) + ", expected " + shape_str(rows, cols) + " (" +
                               hint + ")");
+  if (m.allFinite()) return;  // one vectorised pass; the message is built only for the bad element
   for (long k = 0; k < m.size(); ++k)
-    require(std::isfinite(m.data()[k]), field, "element " + num(k) + " is not a finite number");
+    if (!std::isfinite(m.data()[k])) throw InputError(field, "element " + num(k) + " is not a finite number");
 }
 
 void check_head_shapes(const std::vector<MatRM>& ms, int H, long rows, long cols, const std::string& field,

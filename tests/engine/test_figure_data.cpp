@@ -155,6 +155,50 @@ TEST(ColorScale, UserRangePercentileAndLog) {
   EXPECT_THROW(resolve_scale(bad, RangeKind::Unit, {{&v, nullptr}}), InputError);
 }
 
+TEST(ColorScale, ScanWithAndWithoutMaskAgree) {
+  // The unmasked, all-finite matrix takes a vectorised pass; a mask, NaN or Inf takes the cell by
+  // cell one. Both must give the same range for the same shown cells.
+  MatRM a(3, 4);
+  a << 0.5f, -2.f, 3.f, 0.25f, 1.f, -0.75f, 2.5f, 0.f, -1.5f, 4.f, 0.125f, -3.5f;
+  const MaskM all = MaskM::Ones(3, 4);
+  for (RangeKind kind : {RangeKind::Signed, RangeKind::Sequential}) {
+    const ColorScale fast = resolve_scale({}, kind, {{&a, nullptr}});
+    const ColorScale masked = resolve_scale({}, kind, {{&a, &all}});
+    EXPECT_EQ(fast.vmin, masked.vmin);
+    EXPECT_EQ(fast.vmax, masked.vmax);
+  }
+  ColorScale s = resolve_scale({}, RangeKind::Sequential, {{&a, nullptr}});
+  EXPECT_EQ(s.vmin, -3.5f);
+  EXPECT_EQ(s.vmax, 4.f);
+  RangeRequest log;
+  log.log = true;
+  s = resolve_scale(log, RangeKind::Sequential, {{&a, nullptr}});
+  EXPECT_EQ(s.vmin, 0.125f) << "the smallest positive value";
+  s = resolve_scale(log, RangeKind::Sequential, {{&a, &all}});
+  EXPECT_EQ(s.vmin, 0.125f);
+  // +-Inf is not shown, like NaN.
+  MatRM b = a;
+  b(0, 0) = INFINITY;
+  b(2, 3) = -INFINITY;
+  s = resolve_scale({}, RangeKind::Sequential, {{&b, nullptr}});
+  EXPECT_EQ(s.vmin, -2.f);
+  EXPECT_EQ(s.vmax, 4.f);
+  // A mask hides cells whatever their values.
+  MaskM m = all;
+  m(1, 0) = m(2, 1) = 0;  // hides 1 and 4
+  s = resolve_scale({}, RangeKind::Signed, {{&a, &m}});
+  EXPECT_EQ(s.vmax, 3.5f);
+  // A zero end is +0 whether the data holds -0 or +0 (no "-0" tick label).
+  MatRM z(1, 3);
+  z << -0.f, 1.f, 2.f;
+  s = resolve_scale({}, RangeKind::Sequential, {{&z, nullptr}});
+  EXPECT_EQ(s.vmin, 0.f);
+  EXPECT_FALSE(std::signbit(s.vmin));
+  const MaskM z_all = MaskM::Ones(1, 3);
+  s = resolve_scale({}, RangeKind::Sequential, {{&z, &z_all}});
+  EXPECT_FALSE(std::signbit(s.vmin));
+}
+
 TEST(Ticks, NiceValuesAndText) {
   double step = 0;
   std::vector<double> t = nice_ticks(0, 1, 6, &step);

@@ -4,6 +4,7 @@
 // says so and exits 2.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -57,6 +58,42 @@ TEST(GuiSandbox, OpensOnTheDefaultExampleWithExactColours) {
   // A masked cell (row 0, key 5) is the exporter's masked grey.
   cell_point(img, 6, 6, 0, 5, &x, &y);
   EXPECT_EQ(shot.at(x, y), (Rgb{kMaskedFill.r, kMaskedFill.g, kMaskedFill.b}));
+}
+
+// Checks a vertical colour bar in a screenshot: every pixel row inside its border is exactly one
+// entry of the table, the entry the band rule gives for that row (top = entry 255, bottom = entry
+// 0, h / 256 pixels per entry; +-1 for the hook's whole-pixel rectangle), so its ends are the
+// ends of the colormap.
+void expect_colorbar(const Image& shot, const Rect& bar, ColormapId id, const char* what) {
+  const Colormap& cmap = colormap(id);
+  const double h = bar.y1 - bar.y0;
+  ASSERT_GT(h, 60) << what;
+  const int x = bar.cx();
+  int top = -1, bottom = -1, bad = 0;
+  for (int y = bar.y0 + 2; y <= bar.y1 - 3; ++y) {
+    const int expected = std::clamp(int(std::floor(256.0 * (bar.y1 - (y + 0.5)) / h)), 0, 255);
+    int found = -1;
+    for (int k = std::max(0, expected - 2); k <= std::min(255, expected + 2) && found < 0; ++k) {
+      const Rgb8 c = cmap.color(k);
+      if (shot.at(x, y) == Rgb{c.r, c.g, c.b}) found = k;
+    }
+    if (found < 0 && ++bad <= 3) ADD_FAILURE() << what << ": row " << y << " is " << shot.at(x, y) << ", expected entry ~" << expected;
+    if (found >= 0 && top < 0) top = found;
+    if (found >= 0) bottom = found;
+  }
+  EXPECT_GE(top, 250) << what << ": the top of the bar is the last entry";
+  EXPECT_LE(bottom, 5) << what << ": the bottom of the bar is the first entry";
+}
+
+TEST(GuiSandbox, ColourBarsShowTheirColormapEndToEnd) {
+  GuiSession g(fresh_home("colorbar"));
+  REQUIRE_SESSION(g);
+  ASSERT_TRUE(g.wait_widget("big_stage_colorbar")) << g.app_log();
+  ASSERT_TRUE(g.wait_widget("grad_1_colorbar")) << g.app_log();
+  g.xdo("mousemove 5 5", 700);  // no tooltip over the maps
+  const Image shot = g.screenshot("colorbar.png");
+  expect_colorbar(shot, g.widget("big_stage_colorbar"), ColormapId::Viridis, "weights bar (viridis)");
+  expect_colorbar(shot, g.widget("grad_1_colorbar"), ColormapId::RdBu, "dA bar (rdbu)");
 }
 
 TEST(GuiSandbox, PresetClickChangesTheMap) {

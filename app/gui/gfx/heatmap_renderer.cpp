@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "app/gui/gfx/colormap_strip.h"
 #include "app/gui/gfx/gl.h"
 #include "app/gui/gfx/shader.h"
 
@@ -27,6 +28,7 @@ void heatmap_renderer_init() {
 }
 
 void heatmap_renderer_shutdown() {
+  colormap_strips_clear();
   g_program.reset();
   if (g_vao) glDeleteVertexArrays(1, &g_vao);
   g_vao = 0;

@@ -1,6 +1,5 @@
 // The menu bar (File, Edit, View, Help) and the file popups it opens (Open / Save as: a path
 // field with a sensible default in the working folder; ImGui 1.86 has no native file dialog).
-#define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
 #include <imgui.h>
 #include <imgui_stdlib.h>

@@ -1,5 +1,4 @@
 // The status line: compute time, FLOPs, shapes, and the last message (errors in red).
-#define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
 #include <imgui.h>
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "app/gui/gfx/colormap_strip.h"
 #include "app/gui/gfx/draw_state.h"
 #include "app/gui/test_hooks.h"
 #include "engine/figure/color_scale.h"
@@ -38,8 +39,6 @@ int label_step(float cell_px, float label_px) {
   return std::max(1, int(std::ceil(label_px / cell_px)));
 }
 
-ImU32 to_u32(const Rgb8& c) { return IM_COL32(c.r, c.g, c.b, 255); }
-
 }  // namespace
 
 void resolve_range(const MatRM& values, const MaskM* mask, const RangeSettings& r, bool diverging, float* vmin,
@@ -70,11 +69,12 @@ void resolve_range(const MatRM& values, const MaskM* mask, const RangeSettings& 
 
 void draw_colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const Colormap& cmap, float vmin, float vmax, bool log_scale) {
   const float h = p1.y - p0.y;
-  // Top = vmax (entry 255), bottom = vmin (entry 0); one band per table entry.
-  for (int k = 0; k < kColormapSize; ++k) {
-    const float y1 = p1.y - h * float(k) / kColormapSize, y0 = p1.y - h * float(k + 1) / kColormapSize;
-    dl->AddRectFilled(ImVec2(p0.x, std::floor(y0)), ImVec2(p1.x, std::ceil(y1)), to_u32(cmap.color(k)));
-  }
+  // Top = vmax (entry 255), bottom = vmin (entry 0): the table as a 256 x 1 texture (nearest
+  // filtering) on one quad whose u runs from 0 at the bottom to 1 at the top, so a pixel at
+  // height fraction u shows entry floor(256 u), one band of h / 256 pixels per entry.
+  const auto tex = reinterpret_cast<ImTextureID>(static_cast<intptr_t>(gfx::colormap_strip_texture(cmap.table)));
+  dl->AddImageQuad(tex, p0, ImVec2(p1.x, p0.y), p1, ImVec2(p0.x, p1.y), ImVec2(1.f, 0.5f), ImVec2(1.f, 0.5f),
+                   ImVec2(0.f, 0.5f), ImVec2(0.f, 0.5f));
   dl->AddRect(p0, p1, IM_COL32(120, 120, 120, 255));
   const int ticks = h > 160.f ? 5 : (h > 70.f ? 3 : 2);
   for (int t = 0; t < ticks; ++t) {
@@ -275,6 +275,7 @@ HeatmapEvents draw_heatmap(const char* id, HeatmapWidget& w, const HeatmapSpec& 
     }
     const ImVec2 cb0(img1.x + kColorbarGap, img0.y), cb1(img1.x + kColorbarGap + kColorbarWidth, img1.y);
     draw_colorbar(dl, cb0, cb1, *spec.cmap, w.vmin, w.vmax, style.log_scale);
+    hook_rect(std::string(id) + "_colorbar", cb0.x, cb0.y, cb1.x, cb1.y);
   }
   ImGui::SetCursorScreenPos(origin);
   ImGui::Dummy(size);
