@@ -98,6 +98,18 @@ TEST(GuiPositionalTab, SinusoidalTableHasTheExactColoursOfSinAndCos) {
   EXPECT_EQ(pixel(shot, sim, 4, 4, 2, 2), diverging(4.f, 4.f));
 }
 
+TEST(GuiPositionalTab, CaseWithoutEncodingPreviewsASinusoidalTable) {
+  // The default example has no positional encoding: the tab previews the sinusoidal table (128
+  // positions x 64 dims) instead of opening empty. P(0, 1) = cos 0 = 1 is the top of its range.
+  GuiSession g(fresh_home("preview"));
+  REQUIRE_DISPLAY(g);
+  ASSERT_TRUE(open_tab(g, "", "tab_positional")) << g.app_log();
+  ASSERT_TRUE(g.wait_widget("pe_table_image")) << "no table drawn for a case without an encoding";
+  const Rect img = g.widget("pe_table_image");
+  const Image shot = g.screenshot("pe_preview.png");
+  EXPECT_EQ(pixel(shot, img, 128, 64, 0, 1), diverging(1.f, 1.f));
+}
+
 TEST(GuiPositionalTab, AlibiBiasesShareOneColourRangeAcrossHeads) {
   GuiSession g(fresh_home("alibi"));
   REQUIRE_DISPLAY(g);

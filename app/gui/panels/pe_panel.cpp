@@ -42,6 +42,7 @@ struct Cached {
 
 struct PePanelState {
   bool preview = false;
+  bool preview_touched = false;  // until the user toggles it, the preview is on when the case has no encoding
   int preview_kind = 0, preview_len = 128, preview_dim = 64;
   bool cosine = false;
   int dims[4] = {0, 1, 6, 7};
@@ -133,7 +134,8 @@ void build_table(const AppState& s) {
       g_pe.table_kind = k;
       t.rows = numbered(L, "");
       t.note = std::string("preview: ") + kPreviewNames[g_pe.preview_kind] + ", positions 0.." + std::to_string(L - 1) +
-               ", width " + std::to_string(d) + (has_base ? " (the case's base)" : "");
+               ", width " + std::to_string(d) + (has_base ? " (the case's base)" : "") +
+               (p.kind == PosKind::None ? ". This case has no positional encoding: choose one in the control column." : "");
     } else if (pos_is_absolute(p.kind)) {
       const int pos0 = query_pos0(c);
       if (s.result.P.size() > 0 && s.result_version == s.edit_version)
@@ -242,7 +244,9 @@ std::string dim_caption(int j) {
 }
 
 void section_table(AppState& s, GuiContext& ctx) {
-  ImGui::Checkbox("preview a table", &g_pe.preview);
+  // A case without an encoding has no table to show: preview one rather than an empty tab.
+  if (!g_pe.preview_touched) g_pe.preview = s.cs.config.positional.kind == PosKind::None;
+  if (ImGui::Checkbox("preview a table", &g_pe.preview)) g_pe.preview_touched = true;
   hook_item("pe_preview");
   help_marker("Explore an encoding on its own, with as many positions and dimensions as you like, instead of "
               "the current case's few tokens.");
