@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -68,8 +69,20 @@ std::string read_file(const std::string& path, const std::string& field) {
     ss << std::cin.rdbuf();
     return ss.str();
   }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError(field, "'" + path + "' is a folder, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(field, "cannot open '" + path + "': " + std::strerror(errno));
+  // A regular file is read in one piece into a buffer of its size (a model's weights can be
+  // hundreds of MB: a growing stream buffer would copy them several times over).
+  const auto size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+  if (!ec && size > 0) {
+    std::string data(size, '\0');
+    in.read(data.data(), std::streamsize(size));
+    if (in.gcount() == std::streamsize(size) && in.peek() == std::char_traits<char>::eof()) return data;
+    in.clear();  // the file changed while we read it: read it again as a stream
+    in.seekg(0);
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) throw InputError(field, "cannot read '" + path + "'");

@@ -1,5 +1,10 @@
 #include "engine/io/safetensors.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -78,9 +83,48 @@ float bf16_to_float(uint16_t b) {
   return f;
 }
 
-Safetensors Safetensors::read(const std::string& path) { return parse(read_file(path, path), path); }
+namespace {
+
+// A read-only private mapping of a whole regular file, or null when the file cannot be mapped
+// (then it is read instead). Mapping a model's weights costs a fault per 64 KiB of page cache
+// (the kernel maps neighbouring pages on each fault) instead of a copy of every byte into fresh
+// memory that faults once per 4 KiB page.
+std::shared_ptr<const char> map_file(const std::string& path, std::size_t* size) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat sb;
+  void* p = MAP_FAILED;
+  if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+    p = mmap(nullptr, std::size_t(sb.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);  // the mapping keeps the file
+  if (p == MAP_FAILED) return nullptr;
+  *size = std::size_t(sb.st_size);
+  const std::size_t n = *size;
+  return std::shared_ptr<const char>(static_cast<const char*>(p), [n](const char* q) { munmap(const_cast<char*>(q), n); });
+}
+
+}  // namespace
+
+Safetensors Safetensors::read(const std::string& path) {
+  std::size_t size = 0;
+  if (auto mapped = map_file(path, &size)) return parse_view(std::move(mapped), size, path);
+  return parse(read_file(path, path), path);  // errors (missing file, a folder, ...) say why
+}
 
 Safetensors Safetensors::parse(std::string bytes, const std::string& source) {
+  auto owned = std::make_shared<const std::string>(std::move(bytes));
+  const std::size_t size = owned->size();
+  return parse_view(std::shared_ptr<const char>(owned, owned->data()), size, source);
+}
+
+Safetensors Safetensors::parse_view(std::shared_ptr<const char> data, std::size_t size, const std::string& source) {
+  struct View {
+    const char* p;
+    std::size_t n;
+    std::size_t size() const { return n; }
+    const char* begin() const { return p; }
+    char operator[](std::size_t i) const { return p[i]; }
+  } bytes{data.get(), size};
   Safetensors st;
   st.source_ = source;
   auto fail = [&](const std::string& why) { throw InputError(source, why); };
@@ -161,7 +205,7 @@ Safetensors Safetensors::parse(std::string bytes, const std::string& source) {
            std::to_string(by_offset[i - 1]->end) + ") and '" + by_offset[i]->name + "' (bytes " +
            std::to_string(by_offset[i]->begin) + " to " + std::to_string(by_offset[i]->end) + ") overlap");
   st.data_start_ = 8 + n;
-  st.bytes_ = std::move(bytes);
+  st.bytes_ = std::move(data);
   return st;
 }
 
@@ -172,7 +216,7 @@ const SafetensorsEntry* Safetensors::find(const std::string& name) const {
 }
 
 void Safetensors::to_float(const SafetensorsEntry& e, float* out) const {
-  const char* p = bytes_.data() + data_start_ + e.begin;
+  const char* p = bytes_.get() + data_start_ + e.begin;
   const std::size_t n = e.numel();
   if (n == 0) return;  // out may be null then
   if (e.dtype == "F32") {

@@ -16,6 +16,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ class Safetensors {
  public:
   // `source` names the file in messages. Takes the whole file's bytes.
   static Safetensors parse(std::string bytes, const std::string& source);
+  // Maps the file read-only (a regular file; others are read), then parses it.
   static Safetensors read(const std::string& path);
 
   const std::vector<SafetensorsEntry>& entries() const { return entries_; }  // in header order
@@ -44,7 +46,9 @@ class Safetensors {
   std::vector<float> to_float(const SafetensorsEntry& e) const;
 
  private:
-  std::string bytes_, source_;
+  static Safetensors parse_view(std::shared_ptr<const char> data, std::size_t size, const std::string& source);
+  std::shared_ptr<const char> bytes_;  // the whole file: a file mapping or an owned string
+  std::string source_;
   std::size_t data_start_ = 0;
   std::vector<SafetensorsEntry> entries_;
   std::map<std::string, std::string> metadata_;

@@ -5,7 +5,7 @@
 # Usage: tests/bench/gui_bench.sh [build-folder]   (default: build). Prints one JSON line per run.
 set -euo pipefail
 build=${1:-build}
-bin="$build/app/attnscope"
+bin="${ATTNSCOPE_BIN:-$build/app/attnscope}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 case_json() {  # N H dk loss

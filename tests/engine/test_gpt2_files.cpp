@@ -56,6 +56,41 @@ TEST(Safetensors, WriteThenReadRoundTripsAndKeepsOrderAndMetadata) {
   EXPECT_EQ(st.find("missing"), nullptr);
 }
 
+TEST(Safetensors, ReadFromAFileMapsItAndOutlivesAReplacement) {
+  // read() maps a regular file; the tensors read back exactly, and stay readable after the file
+  // is replaced the way attnscope writes files (a new file renamed over the old one).
+  TmpDir dir;
+  const std::vector<float> a = {1.f, -2.5f, 3e-8f, 1e30f, -0.f, 7.f};
+  const std::string path = dir.file("w.safetensors");
+  safetensors_write(path, {{"w", {2, 3}, a.data()}});
+  const Safetensors st = Safetensors::read(path);
+  const std::vector<float> b = {9.f};
+  safetensors_write(path, {{"other", {1}, b.data()}});
+  ASSERT_NE(st.find("w"), nullptr);
+  EXPECT_EQ(st.to_float(*st.find("w")), a);
+  EXPECT_EQ(Safetensors::read(path).to_float(*Safetensors::read(path).find("other")), b);
+}
+
+TEST(Safetensors, UnreadablePathsGetClearErrors) {
+  TmpDir dir;
+  auto error_reading = [](const std::string& path) {
+    try {
+      Safetensors::read(path);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  std::string msg = error_reading(dir.file("missing.safetensors"));
+  EXPECT_NE(msg.find("cannot open"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("missing.safetensors"), std::string::npos) << msg;
+  write_file(dir.file("empty.safetensors"), "");
+  msg = error_reading(dir.file("empty.safetensors"));
+  EXPECT_NE(msg.find("too short"), std::string::npos) << msg;
+  msg = error_reading(dir.str());
+  EXPECT_NE(msg.find("is a folder, not a file"), std::string::npos) << msg;
+}
+
 TEST(Safetensors, HalfAndBfloatConvertExactly) {
   EXPECT_EQ(f16_to_float(0x3C00), 1.f);
   EXPECT_EQ(f16_to_float(0xC000), -2.f);
