@@ -13,7 +13,8 @@
 namespace attn::gui {
 
 // The stages of the pipeline strip, in order.
-enum class Stage { RawScores, Scaled, Logits, Weights, Output };
+// Concat: all heads' O side by side (N x H*dv); Projected: Z = O Wo + bo (projection mode).
+enum class Stage { RawScores, Scaled, Logits, Weights, Output, Concat, Projected };
 // The gradient maps.
 enum class GradView { dS, dA, dQ, dK, dV };
 

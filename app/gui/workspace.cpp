@@ -17,11 +17,14 @@ const char* stage_name(Stage s) {
     case Stage::Logits: return "logits";
     case Stage::Weights: return "weights";
     case Stage::Output: return "output";
+    case Stage::Concat: return "output-all";
+    case Stage::Projected: return "z";
   }
   return "weights";
 }
 Stage stage_from(const std::string& n) {
-  for (Stage s : {Stage::RawScores, Stage::Scaled, Stage::Logits, Stage::Weights, Stage::Output})
+  for (Stage s : {Stage::RawScores, Stage::Scaled, Stage::Logits, Stage::Weights, Stage::Output, Stage::Concat,
+                  Stage::Projected})
     if (n == stage_name(s)) return s;
   return Stage::Weights;
 }

@@ -32,6 +32,12 @@ const std::vector<ViewInfo> kViews = {
     {"grad-wq", "dL/dWq_h, projection mode (D x dk)", R::Signed, A::Model, A::Feature, true, false},
     {"grad-wk", "dL/dWk_h, projection mode (D x dk)", R::Signed, A::Model, A::Feature, true, false},
     {"grad-wv", "dL/dWv_h, projection mode (D x dv)", R::Signed, A::Model, A::Feature, true, false},
+    // Whole-layer views (not per head).
+    {"output-all", "the heads' outputs side by side, O = [O_0 ... O_{H-1}] (N x H*dv)", R::Signed, A::Query,
+     A::HeadFeature, false, false, false},
+    {"z", "the layer's output Z = O Wo + bo, projection mode (N x D)", R::Signed, A::Query, A::Model, false, false,
+     false},
+    {"grad-wo", "dL/dWo, projection mode (H*dv x D)", R::Signed, A::HeadFeature, A::Model, true, false, false},
 };
 
 const char* axis_name(AxisKind a) {
@@ -40,6 +46,7 @@ const char* axis_name(AxisKind a) {
     case A::Key: return "key";
     case A::Feature: return "dim";
     case A::Model: return "model dim";
+    case A::HeadFeature: return "head.dim";
   }
   return "";
 }
@@ -48,7 +55,10 @@ std::vector<std::string> labels_for(AxisKind a, const AttentionCase& c, long cou
   const std::vector<std::string>* tokens = a == A::Query ? &c.query_tokens : a == A::Key ? &c.key_tokens : nullptr;
   if (tokens && long(tokens->size()) == count) return *tokens;
   std::vector<std::string> out;
-  for (long i = 0; i < count; ++i) out.push_back(std::to_string(i));
+  const long dv = c.config.dv;
+  for (long i = 0; i < count; ++i)  // the heads' features side by side: "h.k" = feature k of head h
+    out.push_back(a == A::HeadFeature && dv > 0 ? std::to_string(i / dv) + "." + std::to_string(i % dv)
+                                                : std::to_string(i));
   return out;
 }
 
@@ -78,13 +88,14 @@ ViewData extract_view(const AttentionCase& c, const AttentionResult& r, const st
     require(r.has_grads, "view", "view '" + view + "' is a gradient, and the case has no loss (loss.kind is none)");
   const HeadResult& h = r.heads[size_t(head)];
   const bool projection = c.config.mode == AttnMode::Projection;
-  if (view == "grad-wq" || view == "grad-wk" || view == "grad-wv")
+  if (view == "grad-wq" || view == "grad-wk" || view == "grad-wv" || view == "z" || view == "grad-wo")
     require(projection, "view", "view '" + view + "' needs a projection-mode case (this one is direct)");
 
   ViewData d;
   d.view = view;
   d.head = head;
   d.range = info.range;
+  d.per_head = info.per_head;
   const std::string& n = view;
   if (n == "weights") d.values = h.cache.A;
   else if (n == "scores") d.values = r.scale * h.cache.S;
@@ -112,6 +123,9 @@ ViewData extract_view(const AttentionCase& c, const AttentionResult& r, const st
   else if (n == "grad-wq") d.values = h.dWq;
   else if (n == "grad-wk") d.values = h.dWk;
   else if (n == "grad-wv") d.values = h.dWv;
+  else if (n == "output-all") d.values = r.O;
+  else if (n == "z") d.values = r.Z;
+  else if (n == "grad-wo") d.values = r.dWo;
   require(d.values.size() > 0, "view", "view '" + view + "' is empty for this case");
   if (info.hatch_masked && r.allowed.rows() == d.values.rows() && r.allowed.cols() == d.values.cols())
     d.mask = r.allowed;

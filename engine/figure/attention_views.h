@@ -11,7 +11,8 @@
 
 namespace attn {
 
-enum class AxisKind { Query, Key, Feature, Model };
+// Feature: a head's dk or dv dims; HeadFeature: all heads' dv dims side by side (H*dv); Model: D.
+enum class AxisKind { Query, Key, Feature, Model, HeadFeature };
 
 struct ViewInfo {
   const char* name;      // CLI --view
@@ -20,6 +21,7 @@ struct ViewInfo {
   AxisKind rows, cols;   // what the rows and columns index
   bool needs_loss;       // a gradient: the case must have a loss
   bool hatch_masked;     // masked (query, key) cells are drawn hatched
+  bool per_head = true;  // false: one matrix for the whole layer (the head argument is ignored)
 };
 
 // Every view, in help order.
@@ -36,10 +38,12 @@ struct ViewData {
   std::vector<std::string> row_labels, col_labels;
   std::string row_axis, col_axis;  // "query", "key", "dim", "model dim"
   RangeKind range = RangeKind::Signed;
+  bool per_head = true;  // false: the whole layer's matrix (titles say "L0", not "L0 H0")
 };
 
-// One head's view. Throws InputError for a head out of range, a view the case does not have
-// (bias without a bias, a gradient without a loss, grad-wq in direct mode).
+// One head's view (or the layer's, for a view that is not per head). Throws InputError for a head
+// out of range, a view the case does not have (bias without a bias, a gradient without a loss,
+// grad-wq, z or grad-wo in direct mode).
 ViewData extract_view(const AttentionCase& c, const AttentionResult& r, const std::string& view, int head);
 
 }  // namespace attn

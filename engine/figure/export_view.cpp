@@ -68,7 +68,9 @@ std::vector<ViewData> views_for_request(const AttentionCase& c, const AttentionR
               "not supported yet");
   std::vector<ViewData> views;
   if (req.all_heads) {
-    view_info(req.view);  // an unknown view fails before anything else
+    const ViewInfo& info = view_info(req.view);  // an unknown view fails before anything else
+    require(info.per_head, "all-heads",
+            "view '" + req.view + "' is one matrix for the whole layer (no heads): drop --all-heads");
     for (int h = 0; h < int(r.heads.size()); ++h) views.push_back(extract_view(c, r, req.view, h));
   } else {
     views.push_back(extract_view(c, r, req.view, req.head));
@@ -100,10 +102,11 @@ FigureSpec figure_for_views(const std::vector<ViewData>& views, const ExportRequ
     spec.panels.push_back(std::move(p));
   }
   const ViewData& v0 = views[0];
-  const std::string where = grid ? "L" + std::to_string(v0.layer) : layer_head(v0.layer, v0.head);
+  const std::string where =
+      grid || !v0.per_head ? "L" + std::to_string(v0.layer) : layer_head(v0.layer, v0.head);
   spec.title = req.title ? *req.title : where + " \u00b7 " + v0.view;
   std::string heads = grid ? "heads=" + std::to_string(views.front().head) + "-" + std::to_string(views.back().head)
-                           : "head=" + std::to_string(v0.head);
+                           : v0.per_head ? "head=" + std::to_string(v0.head) : std::string("heads=all");
   std::string desc = "source=" + (req.source.empty() ? std::string("(memory)") : req.source) +
                      "; layer=" + std::to_string(v0.layer) + "; " + heads + "; view=" + v0.view + "; range=";
   if (per_panel) {

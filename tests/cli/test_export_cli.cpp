@@ -142,6 +142,29 @@ TEST_F(ExportCli, OptionsChangeThePicture) {
   EXPECT_NE(read_png_info(slurp(dir.file("d.png"))).text["Description"].find("scale=log10"), std::string::npos);
 }
 
+TEST_F(ExportCli, WholeLayerViewsOfAProjectionCase) {
+  // output-all (the heads side by side), z and grad-wo are one matrix for the layer: no head in
+  // the title or the description, and the numbers are the layer's.
+  write_text(in, R"({"schema_version": 1, "config": {"mode": "projection", "H": 2, "N": 3, "D": 4, "dk": 2, "dv": 2},
+    "tokens": ["a", "b", "c"], "inputs": {"random": {"seed": 4}}, "loss": {"kind": "cell", "row": 2, "col": 1}})");
+  const std::string png = dir.file("z.png");
+  RunResult r = run("--view z --out '" + png + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  PngInfo info = read_png_info(slurp(png));
+  ASSERT_TRUE(info.ok);
+  EXPECT_EQ(info.text["Title"], "L0 \u00b7 z");
+  EXPECT_NE(info.text["Description"].find("heads=all; view=z"), std::string::npos) << info.text["Description"];
+  r = run("--view output-all --out '" + dir.file("o.json") + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json o = json::parse(slurp(dir.file("o.json")));
+  EXPECT_EQ(o["values"].size(), 3u);
+  EXPECT_EQ(o["values"][0].size(), 4u) << "H * dv columns";
+  r = run("--view grad-wo --out '" + dir.file("wo.csv") + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string csv = slurp(dir.file("wo.csv"));
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4) << "H * dv = 4 rows:\n" << csv;
+}
+
 TEST_F(ExportCli, HelpListsViewsAndFormats) {
   const RunResult r = run_attnscope("export --help");
   EXPECT_EQ(r.code, 0);
@@ -193,6 +216,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadExport{"gradient_without_loss", "--view grad-q --out {dir}/o.png", "has no loss", kNoLoss},
         BadExport{"bias_without_bias", "--view bias --out {dir}/o.png", "needs a logit bias"},
         BadExport{"projection_only_view", "--view grad-wq --out {dir}/o.png", "projection-mode"},
+        BadExport{"z_of_a_direct_case", "--view z --out {dir}/o.png", "projection-mode"},
+        BadExport{"whole_layer_view_with_all_heads", "--view output-all --all-heads --out {dir}/o.png",
+                  "one matrix for the whole layer"},
         BadExport{"csv_of_all_heads", "--all-heads --out {dir}/o.csv", "one file per head"},
         BadExport{"cell_and_width", "--cell-px 4 --width 500 --out {dir}/o.png", "excludes"},
         BadExport{"too_large", "--all-heads --cell-px 2000 --out {dir}/o.png", "the figure would be"},

@@ -13,6 +13,7 @@
 #include "engine/figure/export_view.h"
 #include "engine/figure/ticks.h"
 #include "engine/io/matrix_writers.h"
+#include "engine/sandbox/init.h"
 #include "engine/sandbox/multihead.h"
 
 namespace attn {
@@ -354,7 +355,7 @@ TEST(AttentionViews, ViewsOfAResult) {
   EXPECT_EQ(extract_view(c, r, "mask", 0).values(0, 1), 0.f);
   for (const ViewInfo& v : view_infos()) {
     const std::string n = v.name;
-    if (n == "bias" || n.rfind("grad-w", 0) == 0) {
+    if (n == "bias" || n.rfind("grad-w", 0) == 0 || n == "z") {
       EXPECT_THROW(extract_view(c, r, n, 0), InputError) << n;  // no bias, direct mode
     } else {
       EXPECT_GT(extract_view(c, r, n, 0).values.size(), 0) << n;
@@ -366,6 +367,43 @@ TEST(AttentionViews, ViewsOfAResult) {
   const AttentionCase nl = small_case(false);
   const AttentionResult rn = run_attention(nl);
   EXPECT_THROW(extract_view(nl, rn, "grad-q", 0), InputError);
+}
+
+TEST(AttentionViews, WholeLayerViewsOfAProjectionCase) {
+  AttentionCase c;
+  c.config.mode = AttnMode::Projection;
+  c.config.N = c.config.M = 4;
+  c.config.H = 2;
+  c.config.D = 5;
+  c.config.dk = c.config.dv = 3;
+  init_random_tensors(c, 9);
+  c.loss.kind = LossKind::Cell;
+  const AttentionResult r = run_attention(c);
+  const ViewData o = extract_view(c, r, "output-all", 0);
+  EXPECT_EQ(o.values, r.O);
+  EXPECT_FALSE(o.per_head);
+  EXPECT_EQ(o.col_axis, "head.dim");
+  EXPECT_EQ(o.col_labels, (std::vector<std::string>{"0.0", "0.1", "0.2", "1.0", "1.1", "1.2"}));
+  EXPECT_EQ(extract_view(c, r, "output-all", 1).values, r.O) << "the head argument does not matter";
+  const ViewData z = extract_view(c, r, "z", 0);
+  EXPECT_EQ(z.values, r.Z);
+  EXPECT_EQ(z.col_axis, "model dim");
+  const ViewData dwo = extract_view(c, r, "grad-wo", 0);
+  EXPECT_EQ(dwo.values, r.dWo);
+  EXPECT_EQ(dwo.row_labels.size(), 6u);
+  EXPECT_EQ(dwo.row_labels[4], "1.1");
+  // One figure for the layer: titled "L0 . z", never per head.
+  ExportRequest req;
+  req.view = "z";
+  const FigureSpec spec = figure_for_views(views_for_request(c, r, req), req);
+  EXPECT_EQ(spec.title, "L0 \u00b7 z");
+  req.all_heads = true;
+  try {
+    views_for_request(c, r, req);
+    ADD_FAILURE() << "--all-heads of a whole-layer view";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no heads"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ExportView, FiguresAndDataOfARequest) {

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "engine/figure/colormap.h"
+#include "engine/io/case_json.h"
+#include "engine/sandbox/multihead.h"
 #include "tests/gui/gui_harness.h"
 
 namespace attn::testing {
@@ -113,6 +116,37 @@ TEST(GuiSandbox, PresetClickChangesTheMap) {
     int x, y;
     cell_point(img, 1, 3, 0, j, &x, &y);
     EXPECT_EQ(shot.at(x, y), expected_weight_color(float(std::exp(2.0 * (j + 1)) / z))) << "key " << j;
+  }
+}
+
+TEST(GuiSandbox, ProjectionStripEndsWithTheConcatenatedHeadsAndZ) {
+  // A projection case: the strip goes on past one head's O to the heads concatenated and to
+  // Z = O Wo + bo; a click on Z shows it large in rdbu on [-max|Z|, max|Z|], and the backward
+  // pass adds the weights' gradients dWq, dWk, dWv and dWo.
+  const std::string home = fresh_home("projection");
+  const std::string ws = home + "/proj.json";
+  const std::string text = R"({"schema_version": 1, "config": {"mode": "projection", "H": 2, "N": 6, "D": 8, "dk": 4,
+    "dv": 4, "mask": "causal"}, "tokens": ["the", "cat", "sat", "on", "the", "mat"],
+    "inputs": {"random": {"seed": 3}}, "loss": {"kind": "cell", "row": 5, "col": 1}})";
+  std::ofstream(ws) << text;
+  const AttentionCase c = case_from_text(text);
+  const AttentionResult r = run_attention(c, true);
+  GuiSession g(home);
+  if (!g.has_display()) GTEST_SKIP() << "Xvfb could not start";
+  ASSERT_TRUE(g.start_app("--workspace '" + ws + "'")) << g.app_log();
+  ASSERT_TRUE(g.wait_widget("strip_5_image") && g.wait_widget("strip_6_image")) << "no concat / Z stage in the strip";
+  EXPECT_TRUE(g.wait_widget("grad_w3_image")) << "no dWo map";
+  const Rect z_thumb = g.widget("strip_6_image");
+  g.click(z_thumb.cx(), z_thumb.cy());
+  g.xdo("mousemove 5 5", 700);
+  const Rect img = g.widget("big_stage_image");
+  const Image shot = g.screenshot("projection_z.png");
+  const float m = r.Z.cwiseAbs().maxCoeff();
+  for (auto [i, j] : {std::pair{0, 0}, std::pair{0, 2}, std::pair{3, 4}, std::pair{5, 7}}) {
+    int x, y;
+    cell_point(img, 6, 8, i, j, &x, &y);
+    const Rgb8 e = colormap(ColormapId::RdBu).color(colormap_index(r.Z(i, j), -m, m));
+    EXPECT_EQ(shot.at(x, y), (Rgb{e.r, e.g, e.b})) << "Z(" << i << ", " << j << ") = " << r.Z(i, j);
   }
 }
 

@@ -9,6 +9,7 @@
 #include "app/gui/panels/panels.h"
 #include "app/gui/test_hooks.h"
 #include "engine/core/error.h"
+#include "engine/figure/attention_views.h"
 #include "engine/figure/export_view.h"
 
 namespace attn::gui {
@@ -44,6 +45,15 @@ RangeRequest range_request(const AppState& s, const std::string& view) {
   return req;
 }
 
+// False for a view of the whole layer (output-all, z, grad-wo): no head in its name or choice.
+bool per_head_view(const std::string& view) {
+  try {
+    return view_info(view).per_head;
+  } catch (const InputError&) {
+    return true;
+  }
+}
+
 }  // namespace
 
 void export_button(GuiContext& ctx, const char* view, int head) {
@@ -66,12 +76,16 @@ void draw_export_popup(AppState& s, GuiContext& ctx) {
       std::string ext = ".png";
       const size_t dot = g_dialog.path.rfind('.');
       if (dot != std::string::npos) ext = g_dialog.path.substr(dot);
-      g_dialog.path = ctx.export_view + "_H" + std::to_string(ctx.export_head) + ext;
+      g_dialog.path = ctx.export_view + (per_head_view(ctx.export_view) ? "_H" + std::to_string(ctx.export_head) : "") + ext;
       g_dialog.last_view = ctx.export_view;
     }
   }
   if (!ImGui::BeginPopupModal("Export view", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
-  ImGui::Text("View: %s, head %d", ctx.export_view.c_str(), ctx.export_head);
+  const bool per_head = per_head_view(ctx.export_view);
+  if (per_head)
+    ImGui::Text("View: %s, head %d", ctx.export_view.c_str(), ctx.export_head);
+  else
+    ImGui::Text("View: %s (the whole layer)", ctx.export_view.c_str());
   ImGui::TextUnformatted("File (format from the extension: .png .svg .pdf .csv .json .npy):");
   ImGui::SetNextItemWidth(420.f);
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
@@ -84,8 +98,10 @@ void draw_export_popup(AppState& s, GuiContext& ctx) {
       g_dialog.path = (dot == std::string::npos ? g_dialog.path : g_dialog.path.substr(0, dot)) + ext;
     }
   }
-  ImGui::Checkbox("all heads (a grid figure)", &g_dialog.all_heads);
-  ImGui::SameLine();
+  if (per_head) {
+    ImGui::Checkbox("all heads (a grid figure)", &g_dialog.all_heads);
+    ImGui::SameLine();
+  }
   ImGui::Checkbox("numbers in cells", &g_dialog.annotate);
   ImGui::SameLine();
   ImGui::Checkbox("transparent", &g_dialog.transparent);
@@ -103,7 +119,7 @@ void draw_export_popup(AppState& s, GuiContext& ctx) {
       ExportRequest req;
       req.view = ctx.export_view;
       req.head = ctx.export_head;
-      req.all_heads = g_dialog.all_heads;
+      req.all_heads = per_head && g_dialog.all_heads;
       req.range = range_request(s, ctx.export_view);
       req.style.cell_px = g_dialog.cell_px;
       req.style.dpi = g_dialog.dpi;

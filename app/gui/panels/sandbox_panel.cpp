@@ -27,7 +27,7 @@ struct StageMats {
   uint64_t version = 0;
   int head = -1;
   MatRM scaled, output, qnorm;
-  std::vector<std::string> dim_labels_v, dim_labels_k;
+  std::vector<std::string> dim_labels_v, dim_labels_k, dim_labels_o, dim_labels_model, dim_labels_in;
 };
 StageMats g_mats;
 
@@ -53,6 +53,12 @@ void refresh_mats(const AppState& s, int h) {
   g_mats.output = col_block(s.result.O, long(h) * dv, dv);
   g_mats.dim_labels_v = dim_labels(int(hr.V.cols()), "v");
   g_mats.dim_labels_k = dim_labels(int(hr.Q.cols()), "d");
+  // O = [O_0 ... O_{H-1}]: column h * dv + k is feature k of head h ("h.k", as the exporter).
+  g_mats.dim_labels_o.clear();
+  for (long c = 0; c < s.result.O.cols(); ++c)
+    g_mats.dim_labels_o.push_back(std::to_string(c / std::max(1L, dv)) + "." + std::to_string(c % std::max(1L, dv)));
+  g_mats.dim_labels_model = dim_labels(int(s.result.Z.cols()), "z");
+  g_mats.dim_labels_in = dim_labels(int(hr.dWq.rows()), "x");
   g_mats.version = s.result_version;
   g_mats.head = h;
 }
@@ -65,6 +71,8 @@ const char* stage_view(Stage st) {
     case Stage::Logits: return "logits";
     case Stage::Weights: return "weights";
     case Stage::Output: return "output";
+    case Stage::Concat: return "output-all";
+    case Stage::Projected: return "z";
   }
   return "weights";
 }
@@ -76,9 +84,14 @@ const char* stage_title(Stage st) {
     case Stage::Logits: return "+ bias, mask";
     case Stage::Weights: return "softmax / tau = A";
     case Stage::Output: return "A V = O";
+    case Stage::Concat: return "concat heads";
+    case Stage::Projected: return "O Wo + bo = Z";
   }
   return "";
 }
+
+// Stages that belong to the whole layer, not to one head.
+bool whole_layer(Stage st) { return st == Stage::Concat || st == Stage::Projected; }
 
 // The explanation of one weight: how q_i . k_j became A_ij.
 void explain_weight(const AppState& s, int h, int i, int j) {
@@ -207,15 +220,26 @@ HeatmapEvents stage_map(AppState& s, GuiContext& ctx, int h, Stage st, const cha
       spec.values = &g_mats.output;
       spec.col_labels = &g_mats.dim_labels_v;
       break;
+    case Stage::Concat:
+      spec.values = &s.result.O;
+      spec.col_labels = &g_mats.dim_labels_o;
+      break;
+    case Stage::Projected:
+      spec.values = &s.result.Z;
+      spec.col_labels = &g_mats.dim_labels_model;
+      break;
   }
   return draw_heatmap(name, ctx.heatmap(name), spec, (s.result_version * 64 + uint64_t(h)) * 8 + uint64_t(st), size);
 }
 
 void pipeline_strip(AppState& s, GuiContext& ctx, int h) {
-  const Stage stages[] = {Stage::RawScores, Stage::Scaled, Stage::Logits, Stage::Weights, Stage::Output};
+  // One head's pipeline, then the layer's: the heads concatenated and (projection mode) x Wo.
+  const Stage stages[] = {Stage::RawScores, Stage::Scaled, Stage::Logits,   Stage::Weights,
+                          Stage::Output,    Stage::Concat, Stage::Projected};
+  const int n = s.result.Z.size() > 0 ? 7 : 6;
   const float avail = ImGui::GetContentRegionAvail().x;
-  const float arrow = 22.f, w = std::max(60.f, (avail - 4 * arrow) / 5.f - 8.f), th = 96.f;
-  for (int k = 0; k < 5; ++k) {
+  const float arrow = 22.f, w = std::max(60.f, (avail - (n - 1) * arrow) / float(n) - 8.f), th = 96.f;
+  for (int k = 0; k < n; ++k) {
     if (k) ImGui::SameLine(0.f, arrow);
     ImGui::BeginGroup();
     const bool selected = s.view.stage == stages[k];
@@ -228,7 +252,42 @@ void pipeline_strip(AppState& s, GuiContext& ctx, int h) {
     const HeatmapEvents ev = stage_map(s, ctx, h, stages[k], name.c_str(), ImVec2(w, th), false);
     hook_item(name);
     if (ev.clicked) s.view.stage = stages[k];
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Click to show this stage large");
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip(stages[k] == Stage::Concat      ? "All heads' outputs side by side (columns h.k = dim k of head h); click to show it large"
+                        : stages[k] == Stage::Projected ? "The layer's output Z = O Wo + bo; click to show it large"
+                                                        : "Click to show this stage large");
+    ImGui::EndGroup();
+  }
+}
+
+// One gradient map of the backward row: its Save button, then the map (diverging, zero-centred).
+struct GradMap {
+  const char* title;
+  const char* view;  // the exporter's view name
+  const MatRM* m;
+  const std::vector<std::string>* rows;
+  const std::vector<std::string>* cols;
+  bool query_rows;  // rows are queries: the selected query row is highlighted
+};
+
+void grad_row(AppState& s, GuiContext& ctx, int h, const GradMap* maps, int count, const char* id_prefix, float avail) {
+  const float w = std::max(120.f, avail / float(count) - 8.f);
+  for (int k = 0; k < count; ++k) {
+    if (k) ImGui::SameLine();
+    ImGui::BeginGroup();
+    HeatmapSpec spec;
+    spec.values = maps[k].m;
+    spec.row_labels = maps[k].rows;
+    spec.col_labels = maps[k].cols;
+    spec.title = maps[k].title;
+    spec.diverging = true;
+    spec.cmap = &cmap_or_default(s.view.diverging, true);
+    spec.range = s.view.grad_range;
+    spec.show_values = false;
+    spec.highlight_row = maps[k].query_rows ? s.view.selected_row : -1;
+    const std::string id = id_prefix + std::to_string(k);
+    export_button(ctx, maps[k].view, h);
+    draw_heatmap(id.c_str(), ctx.heatmap(id), spec, s.result_version * 64 + uint64_t(h), ImVec2(w, 170.f));
     ImGui::EndGroup();
   }
 }
@@ -266,37 +325,20 @@ void backward_section(AppState& s, GuiContext& ctx, int h) {
   }
   // Gradient maps of this head.
   const HeadResult& hr = r.heads[h];
-  struct G {
-    const char* name;
-    const MatRM* m;
-    const std::vector<std::string>* cols;
-    const std::vector<std::string>* rows;
-  };
-  const G grads[] = {{"dS (logits)", &hr.grad.dL, &s.cs.key_tokens, &s.cs.query_tokens},
-                     {"dA", &hr.grad.dA, &s.cs.key_tokens, &s.cs.query_tokens},
-                     {"dQ", &hr.grad.dQ, &g_mats.dim_labels_k, &s.cs.query_tokens},
-                     {"dK", &hr.grad.dK, &g_mats.dim_labels_k, &s.cs.key_tokens},
-                     {"dV", &hr.grad.dV, &g_mats.dim_labels_v, &s.cs.key_tokens}};
-  const char* grad_views[] = {"grad-s", "grad-a", "grad-q", "grad-k", "grad-v"};
   const float avail = ImGui::GetContentRegionAvail().x;
-  const float w = std::max(120.f, avail / 5.f - 8.f);
-  for (int k = 0; k < 5; ++k) {
-    if (k) ImGui::SameLine();
-    ImGui::BeginGroup();
-    HeatmapSpec spec;
-    spec.values = grads[k].m;
-    spec.row_labels = grads[k].rows;
-    spec.col_labels = grads[k].cols;
-    spec.title = grads[k].name;
-    spec.diverging = true;
-    spec.cmap = &cmap_or_default(s.view.diverging, true);
-    spec.range = s.view.grad_range;
-    spec.show_values = false;
-    spec.highlight_row = k < 3 ? s.view.selected_row : -1;
-    const std::string id = std::string("grad_") + std::to_string(k);
-    export_button(ctx, grad_views[k], h);
-    draw_heatmap(id.c_str(), ctx.heatmap(id), spec, s.result_version * 64 + uint64_t(h), ImVec2(w, 170.f));
-    ImGui::EndGroup();
+  const GradMap grads[] = {{"dS (logits)", "grad-s", &hr.grad.dL, &s.cs.query_tokens, &s.cs.key_tokens, true},
+                           {"dA", "grad-a", &hr.grad.dA, &s.cs.query_tokens, &s.cs.key_tokens, true},
+                           {"dQ", "grad-q", &hr.grad.dQ, &s.cs.query_tokens, &g_mats.dim_labels_k, true},
+                           {"dK", "grad-k", &hr.grad.dK, &s.cs.key_tokens, &g_mats.dim_labels_k, false},
+                           {"dV", "grad-v", &hr.grad.dV, &s.cs.key_tokens, &g_mats.dim_labels_v, false}};
+  grad_row(s, ctx, h, grads, 5, "grad_", avail);
+  // Projection mode: the weights' gradients (rows x0.. are the inputs' features: X, or [X P]).
+  if (hr.dWq.size() > 0 && r.dWo.size() > 0) {
+    const GradMap wgrads[] = {{"dWq", "grad-wq", &hr.dWq, &g_mats.dim_labels_in, &g_mats.dim_labels_k, false},
+                              {"dWk", "grad-wk", &hr.dWk, &g_mats.dim_labels_in, &g_mats.dim_labels_k, false},
+                              {"dWv", "grad-wv", &hr.dWv, &g_mats.dim_labels_in, &g_mats.dim_labels_v, false},
+                              {"dWo (all heads)", "grad-wo", &r.dWo, &g_mats.dim_labels_o, &g_mats.dim_labels_model, false}};
+    grad_row(s, ctx, h, wgrads, 4, "grad_w", avail);
   }
   // Per-token gradient norms: how hard the loss pulls on each query and key.
   std::vector<float> qn, kn;
@@ -383,6 +425,7 @@ void draw_sandbox_panel(AppState& s, GuiContext& ctx) {
   if (!s.compute_error.empty()) ImGui::TextColored(ImVec4(1.f, 0.45f, 0.4f, 1.f), "showing the last valid result: %s", s.compute_error.c_str());
   refresh_mats(s, h);
 
+  if (s.view.stage == Stage::Projected && s.result.Z.size() == 0) s.view.stage = Stage::Concat;  // direct mode has no Z
   pipeline_strip(s, ctx, h);
   ImGui::Separator();
   // The selected stage large, the editors beside it.
@@ -397,7 +440,7 @@ void draw_sandbox_panel(AppState& s, GuiContext& ctx) {
   hook_item("big_map");
   const bool current = s.result_version == s.edit_version;  // clicks edit the case: only on a current result
   if (!current) {
-  } else if (ev.clicked_row >= 0 && s.view.stage != Stage::Output)
+  } else if (ev.clicked_row >= 0 && s.view.stage != Stage::Output && !whole_layer(s.view.stage))
     handle_map_click(s, h, ev.clicked_row, ev.clicked_col, ImGui::GetIO().KeyCtrl);
   else if (ev.clicked_row >= 0)
     s.view.selected_row = s.view.selected_row == ev.clicked_row ? -1 : ev.clicked_row;
