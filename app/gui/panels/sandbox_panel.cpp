@@ -98,30 +98,53 @@ void explain_weight(const AppState& s, int h, int i, int j) {
   const HeadResult& hr = s.result.heads[h];
   const AttentionConfig& c = s.cs.config;
   const float tau = c.tau;
-  const int M = int(hr.cache.A.cols());
+  const int N = int(hr.cache.A.rows()), M = int(hr.cache.A.cols());
   ImGui::Separator();
-  ImGui::Text("q_%d . k_%d = %.5g", i, j, double(hr.cache.S(i, j)));
+  // The raw score S(i, j) under this case's score function (+ Shaw's relative-key term).
+  const double shaw = hr.shaw_E.size() ? double(hr.shaw_E(i, j)) : 0.0;
+  const double score = double(hr.cache.S(i, j)) - shaw;
+  switch (c.score.kind) {
+    case ScoreKind::General: ImGui::Text("q_%d^T W k_%d = %.5g", i, j, score); break;
+    case ScoreKind::Additive: ImGui::Text("v^T tanh(Wq q_%d + Wk k_%d) = %.5g", i, j, score); break;
+    case ScoreKind::Cosine: ImGui::Text("q_%d . k_%d / (|q_%d| |k_%d|) = %.5g", i, j, i, j, score); break;
+    default: ImGui::Text("q_%d . k_%d = %.5g", i, j, score); break;
+  }
+  if (hr.shaw_E.size()) ImGui::Text("+ Shaw: q_%d . aK[clip(%d - %d)] = %.5g", i, j, i, shaw);
   ImGui::Text("x scale s = %.5g  ->  %.5g", double(s.result.scale), double(s.result.scale * hr.cache.S(i, j)));
-  if (!s.cs.tensors.bias.empty()) ImGui::Text("+ bias B = %.5g", double(s.cs.tensors.bias[h](i, j)));
+  // The whole logit bias: inputs.bias plus a positional one (ALiBi, T5).
+  if (hr.B.size()) {
+    const PosKind pk = c.positional.kind;
+    const char* what = pk == PosKind::Alibi ? " (ALiBi)" : pk == PosKind::T5 ? " (T5 bucket)" : "";
+    ImGui::Text("+ bias B%s = %.5g", what, double(hr.B(i, j)));
+  }
   ImGui::Text("logit L = %.5g,  L / tau = %.5g  (tau = %.4g)", double(hr.cache.L(i, j)), double(hr.cache.L(i, j) / tau), double(tau));
   if (!s.result.allowed(i, j)) {
     ImGui::TextUnformatted("masked: excluded from the softmax, weight 0");
     return;
   }
-  if (c.axis == SoftmaxAxis::Keys) {
-    double mx = -std::numeric_limits<double>::infinity(), sum = 0.0;
-    for (int k = 0; k < M; ++k)
-      if (s.result.allowed(i, k)) mx = std::max(mx, double(hr.cache.L(i, k)) / tau);
-    for (int k = 0; k < M; ++k)
-      if (s.result.allowed(i, k)) sum += std::exp(double(hr.cache.L(i, k)) / tau - mx);
-    const double num = std::exp(double(hr.cache.L(i, j)) / tau - mx);
+  // Softmax over the visible cells of the row (keys) or, in the teaching variant, of the column.
+  const bool keys = c.axis == SoftmaxAxis::Keys;
+  const int n = keys ? M : N;
+  auto logit = [&](int k) { return double(keys ? hr.cache.L(i, k) : hr.cache.L(k, j)) / tau; };
+  auto visible = [&](int k) { return bool(keys ? s.result.allowed(i, k) : s.result.allowed(k, j)); };
+  double mx = -std::numeric_limits<double>::infinity(), sum = 0.0;
+  int count = 0;
+  for (int k = 0; k < n; ++k)
+    if (visible(k)) mx = std::max(mx, logit(k));
+  for (int k = 0; k < n; ++k)
+    if (visible(k)) {
+      sum += std::exp(logit(k) - mx);
+      ++count;
+    }
+  const double num = std::exp(double(hr.cache.L(i, j)) / tau - mx);
+  if (keys) {
     ImGui::Text("softmax over row %d: exp(L/tau - max) = %.5g", i, num);
-    ImGui::Text("sum over the %d visible keys = %.5g", int(s.result.allowed.row(i).cast<int>().sum()), sum);
-    ImGui::Text("A = %.5g / %.5g = %.6f", num, sum, double(hr.cache.A(i, j)));
+    ImGui::Text("sum over the %d visible keys = %.5g", count, sum);
   } else {
-    ImGui::Text("teaching variant: normalised over queries (column %d sums to 1)", j);
-    ImGui::Text("A = %.6f", double(hr.cache.A(i, j)));
+    ImGui::Text("teaching variant, softmax over column %d: exp(L/tau - max) = %.5g", j, num);
+    ImGui::Text("sum over the %d visible queries = %.5g", count, sum);
   }
+  ImGui::Text("A = %.5g / %.5g = %.6f", num, sum, double(hr.cache.A(i, j)));
 }
 
 void handle_map_click(AppState& s, int h, int i, int j, bool ctrl) {
