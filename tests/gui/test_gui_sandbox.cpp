@@ -221,6 +221,27 @@ TEST(GuiSandbox, UndoRedo) {
             typed);
 }
 
+TEST(GuiSandbox, TypingNResizesTheCaseAndLabelsNewTokens) {
+  // 300 queries without typing 300 words: the new tokens are t6..t299, the sentence follows, and
+  // the case (over 256 x 256: computed on the worker thread) is what the autosave holds.
+  const std::string home = fresh_home("n300");
+  GuiSession g(home);
+  REQUIRE_SESSION(g);
+  const Rect n = g.widget("n_queries");
+  g.click(n.x0 + 15, n.cy());
+  g.xdo("key ctrl+a;type --delay 60 '300';key Return", 1500);
+  g.xdo("mousemove 5 5;keydown ctrl;key q;keyup ctrl", 300);
+  EXPECT_EQ(g.wait_app_exit(20), 0) << g.app_log();
+  const auto j = nlohmann::json::parse(slurp_file(home + "/data/attnscope/workspace.json"));
+  EXPECT_EQ(j["config"]["N"], 300);
+  EXPECT_EQ(j["config"]["M"], 300) << "self-attention: M follows N";
+  ASSERT_EQ(j["tokens"]["queries"].size(), 300u);
+  EXPECT_EQ(j["tokens"]["queries"][1], "cat") << "the tokens that stay are kept";
+  EXPECT_EQ(j["tokens"]["queries"][299], "t299");
+  const std::string sentence = j["view"]["sentence"];
+  EXPECT_EQ(sentence.rfind("the cat sat on the mat t6 t7", 0), 0u) << sentence.substr(0, 60);
+}
+
 TEST(GuiSandbox, WorkspaceSurvivesARestart) {
   const std::string home = fresh_home("restore");
   ASSERT_EQ(type_then_quit(home, ""), "one two three four");

@@ -61,6 +61,25 @@ void section_tokens(AppState& s) {
     });
     s.sentence = text;
   }
+  // N without typing N words: new queries are labelled t<i> (values of the kept ones stay).
+  int N = c.N;
+  ImGui::SetNextItemWidth(120);
+  if (deferred_int_input("N queries", &N)) {
+    CaseShape sh = shape_of(s.cs);
+    sh.N = N;
+    if (c.self_attention) sh.M = N;
+    apply_edit(s, [&] {
+      resize_case(s.cs, sh, g_seed + 5);
+      if (c.self_attention) s.cs.key_tokens = s.cs.query_tokens;
+      s.sentence.clear();
+      for (const std::string& t : s.cs.query_tokens) s.sentence += (s.sentence.empty() ? "" : " ") + t;
+    });
+  }
+  hook_item("n_queries");
+  static const std::string n_help = "The number of query tokens (1 to " + std::to_string(kMaxSandboxTokens) +
+                                    "). Cases up to 256 x 256 recompute in the frame of an edit; larger ones on a "
+                                    "worker thread with a progress bar.";
+  help_marker(n_help.c_str());
   bool self = c.self_attention;
   if (ImGui::Checkbox("Self-attention (keys = queries)", &self)) {
     apply_edit(s, [&] {
@@ -78,7 +97,7 @@ void section_tokens(AppState& s) {
   if (!c.self_attention) {
     int M = c.M;
     ImGui::SetNextItemWidth(120);
-    if (ImGui::InputInt("M keys", &M)) {
+    if (deferred_int_input("M keys", &M)) {
       CaseShape sh = shape_of(s.cs);
       sh.M = M;
       apply_edit(s, [&] { resize_case(s.cs, sh, g_seed + 7); });
@@ -90,7 +109,7 @@ void size_input(AppState& s, const char* label, int CaseShape::*field, const cha
   CaseShape sh = shape_of(s.cs);
   int v = sh.*field;
   ImGui::SetNextItemWidth(120);
-  if (ImGui::InputInt(label, &v)) {
+  if (deferred_int_input(label, &v)) {
     sh.*field = v;
     apply_edit(s, [&] { resize_case(s.cs, sh, g_seed + 11); });
   }

@@ -34,6 +34,33 @@ inline void snapshot_on_activate(AppState& s) {
   if (ImGui::IsItemActivated()) begin_edit(s);
 }
 
+// An integer field for sizes (N, M, H, D, d_k, d_v) whose intermediate values must not apply:
+// typing "300" into N would otherwise resize to 3 (cutting tokens and values) and then to 30 on
+// the way. The typed number applies on Enter or when the field loses focus; the -/+ buttons
+// apply at once. Returns true when *value changed.
+inline bool deferred_int_input(const char* label, int* value, int step = 1, int step_fast = 16) {
+  ImGuiStorage* st = ImGui::GetStateStorage();
+  // Keys of our own, not the field's ID: in ImGui 1.86 GetID() also marks that ID alive, and the
+  // field's group would then not claim the active ID (an assertion when the field is edited).
+  const ImGuiID pending_key = ImGui::GetID((std::string("deferred.value:") + label).c_str());
+  const ImGuiID typing_key = ImGui::GetID((std::string("deferred.typing:") + label).c_str());
+  const bool was_typing = st->GetBool(typing_key, false);
+  int v = was_typing ? st->GetInt(pending_key, *value) : *value;
+  const bool changed = ImGui::InputInt(label, &v, step, step_fast);
+  const bool typing = ImGui::IsItemActive() && ImGui::GetIO().WantTextInput;
+  if (typing) {  // keep what is typed so far, apply nothing yet
+    st->SetInt(pending_key, v);
+    st->SetBool(typing_key, true);
+    return false;
+  }
+  st->SetBool(typing_key, false);
+  if ((was_typing || changed) && v != *value) {  // Enter, focus moved away, or a -/+ click
+    *value = v;
+    return true;
+  }
+  return false;
+}
+
 // A "(?)" marker with a tooltip, for controls whose meaning is not obvious.
 inline void help_marker(const char* text) {
   ImGui::SameLine();
