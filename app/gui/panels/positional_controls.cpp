@@ -149,10 +149,12 @@ void base_presets(AppState& s, std::initializer_list<double> values) {
   }
 }
 
-// An integer setting (InputInt with +/- buttons): each change is one undoable edit.
+// An integer setting (InputInt with +/- buttons): each change is one undoable edit. A typed
+// number applies on Enter or when focus leaves (widths and bucket counts resize tensors: the
+// digits on the way must not).
 bool input_int(const char* label, int* v, int width = 110) {
   ImGui::SetNextItemWidth(float(width));
-  return ImGui::InputInt(label, v);
+  return deferred_int_input(label, v, 1, 8);
 }
 
 void section_score(AppState& s) {
