@@ -1,10 +1,12 @@
 // Legend: T tokens; A (T, T), row i = query i. Sums run in double (T up to a few thousand).
 #include "engine/analysis/head_stats.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "engine/core/error.h"
+#include "engine/core/parallel.h"
 
 namespace attn {
 
@@ -87,11 +89,81 @@ double js_distance(const Eigen::Ref<const MatRM>& A, const Eigen::Ref<const MatR
   return rows > 0 ? total / rows : 0.0;
 }
 
+namespace {
+
+// A map made ready for many pairs: rows clamped at 0 and normalised (all 0: a row without mass),
+// and per row sum_j p_j log2 p_j.
+struct PreparedMap {
+  std::vector<double> p;  // (T, M)
+  std::vector<double> plogp;
+  std::vector<char> mass;
+};
+
+PreparedMap prepare_map(const MatRM& A) {
+  const Eigen::Index T = A.rows(), n = A.cols();
+  PreparedMap pm;
+  pm.p.assign(size_t(T * n), 0.0);
+  pm.plogp.assign(size_t(T), 0.0);
+  pm.mass.assign(size_t(T), 0);
+  for (Eigen::Index i = 0; i < T; ++i) {
+    double* p = pm.p.data() + i * n;
+    double sp = 0;
+    for (Eigen::Index j = 0; j < n; ++j) sp += p[j] = std::max(0.0, double(A(i, j)));
+    if (!(sp > 0)) continue;
+    pm.mass[size_t(i)] = 1;
+    double h = 0;
+    for (Eigen::Index j = 0; j < n; ++j) {
+      p[j] /= sp;
+      if (p[j] > 0) h += p[j] * std::log2(p[j]);
+    }
+    pm.plogp[size_t(i)] = h;
+  }
+  return pm;
+}
+
+// js_distance of two prepared maps. Per row JS = 1/2 KL(p || m) + 1/2 KL(q || m) with
+// m = (p + q) / 2, which is 1/2 sum p log2 p + 1/2 sum q log2 q - sum m log2 m: one logarithm
+// per cell of the pair instead of two (the p log p sums are the maps' own, computed once).
+double js_prepared(const PreparedMap& a, const PreparedMap& b, Eigen::Index T, Eigen::Index n) {
+  double total = 0;
+  int rows = 0;
+  for (Eigen::Index i = 0; i < T; ++i) {
+    const bool ma = a.mass[size_t(i)], mb = b.mass[size_t(i)];
+    if (!ma && !mb) continue;
+    ++rows;
+    if (!ma || !mb) {  // mass against none: as far apart as distributions get
+      total += 1;
+      continue;
+    }
+    const double* p = a.p.data() + i * n;
+    const double* q = b.p.data() + i * n;
+    double mlogm = 0;
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const double m = 0.5 * (p[j] + q[j]);
+      if (m > 0) mlogm += m * std::log2(m);
+    }
+    const double js = 0.5 * (a.plogp[size_t(i)] + b.plogp[size_t(i)]) - mlogm;
+    total += std::sqrt(std::min(1.0, std::max(0.0, js)));  // rounding can step just outside [0, 1]
+  }
+  return rows > 0 ? total / rows : 0.0;
+}
+
+}  // namespace
+
 MatRM js_distance_matrix(const std::vector<MatRM>& maps) {
   const int n = int(maps.size());
   MatRM D = MatRM::Zero(n, n);
-  for (int a = 0; a < n; ++a)
-    for (int b = a + 1; b < n; ++b) D(a, b) = D(b, a) = float(js_distance(maps[a], maps[b]));
+  if (n == 0) return D;
+  const Eigen::Index T = maps[0].rows(), M = maps[0].cols();
+  for (const MatRM& m : maps)
+    require(m.rows() == T && m.cols() == M, "attention",
+            "JS distance needs maps of one shape, got " + shape_str(T, M) + " and " + shape_str(m.rows(), m.cols()));
+  std::vector<PreparedMap> prepared(static_cast<size_t>(n));
+  parallel_for(n, [&](int a) { prepared[size_t(a)] = prepare_map(maps[size_t(a)]); });
+  // Item a fills row a right of the diagonal and its mirror: every cell has one writer.
+  parallel_for(n, [&](int a) {
+    for (int b = a + 1; b < n; ++b) D(a, b) = D(b, a) = float(js_prepared(prepared[size_t(a)], prepared[size_t(b)], T, M));
+  });
   return D;
 }
 

@@ -5,6 +5,7 @@
 
 #include "engine/analysis/head_stats.h"
 #include "engine/core/error.h"
+#include "engine/core/parallel.h"
 
 namespace attn {
 namespace {
@@ -81,6 +82,28 @@ TEST(JsDistance, ZeroSymmetricAndOneForDisjointRows) {
   const double js = 0.5 * std::log2(4.0 / 3) + 0.25 * std::log2(2.0 / 3) + 0.25;
   EXPECT_NEAR(js_distance(p, q), std::sqrt(js), 1e-7);
   EXPECT_THROW(js_distance(MatRM::Zero(2, 2), MatRM::Zero(3, 3)), InputError);
+}
+
+TEST(JsDistance, MatrixEqualsThePairwiseReference) {
+  // Random maps with a row of no mass in some and negative entries (clamped): the prepared,
+  // parallel matrix equals js_distance of every pair, and does not depend on the thread count.
+  std::vector<MatRM> maps;
+  for (int k = 0; k < 7; ++k) {
+    MatRM A = MatRM::Random(9, 9).cwiseAbs();
+    if (k % 3 == 0) A.row(4).setZero();
+    if (k == 5) A(2, 3) = -0.5f;
+    maps.push_back(A);
+  }
+  const MatRM D = js_distance_matrix(maps);
+  for (int a = 0; a < 7; ++a)
+    for (int b = 0; b < 7; ++b)
+      EXPECT_NEAR(D(a, b), a == b ? 0.0 : js_distance(maps[size_t(a)], maps[size_t(b)]), 1e-6) << a << ", " << b;
+  set_engine_threads(1);
+  const MatRM D1 = js_distance_matrix(maps);
+  set_engine_threads(0);
+  EXPECT_TRUE(D1 == D) << "bit-identical on 1 thread";
+  maps.push_back(MatRM::Zero(3, 3));
+  EXPECT_THROW(js_distance_matrix(maps), InputError);
 }
 
 TEST(JsDistance, MatrixAndOrder) {
