@@ -11,6 +11,7 @@
 #include "app/gui/compute_worker.h"
 #include "app/gui/fonts.h"
 #include "app/gui/widgets/heatmap_view.h"
+#include "engine/figure/attention_views.h"
 
 struct GLFWwindow;
 
@@ -32,6 +33,11 @@ struct GuiContext {
   bool open_export = false;
   std::string export_view = "weights";
   int export_head = 0;
+  // Or a map that is no attention view (the Positional encodings tab's tables): its numbers,
+  // labels and title, exported through the same figure and data writers.
+  std::shared_ptr<const ViewData> export_data;
+  std::string export_title;
+  RangeRequest export_range;  // the colours the map shows
 };
 
 class GuiApp {

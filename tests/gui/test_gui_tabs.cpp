@@ -8,6 +8,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "engine/figure/colormap.h"
 #include "tests/gui/gui_harness.h"
@@ -108,6 +110,45 @@ TEST(GuiPositionalTab, CaseWithoutEncodingPreviewsASinusoidalTable) {
   const Rect img = g.widget("pe_table_image");
   const Image shot = g.screenshot("pe_preview.png");
   EXPECT_EQ(pixel(shot, img, 128, 64, 0, 1), diverging(1.f, 1.f));
+}
+
+TEST(GuiPositionalTab, SaveWritesTheTableShownAsCsvAndPng) {
+  // The PE table is no attention view: its Save... writes the numbers shown (here the previewed
+  // sinusoidal table, 128 positions x 64 dims) with the same writers as every other export.
+  const std::string home = fresh_home("pe_save");
+  GuiSession g(home);
+  REQUIRE_DISPLAY(g);
+  ASSERT_TRUE(open_tab(g, "", "tab_positional")) << g.app_log();
+  for (const std::string name : {"pe.csv", "pe.png"}) {
+    ASSERT_TRUE(g.wait_widget("export_pe_table")) << g.app_log();
+    const Rect save = g.widget("export_pe_table");
+    g.click(save.cx(), save.cy());
+    ASSERT_TRUE(g.wait_widget("export_path")) << "the export popup did not open";
+    const Rect path = g.widget("export_path");
+    g.click(path.cx(), path.cy());
+    g.xdo("keydown ctrl;key a;keyup ctrl;type --delay 30 '" + name + "';key Return", 1200);
+  }
+  quit(g);
+  EXPECT_EQ(g.wait_app_exit(10), 0) << g.app_log();
+  std::ifstream csv(home + "/pe.csv");
+  ASSERT_TRUE(csv.good()) << "no CSV written";
+  std::vector<std::vector<double>> rows;
+  for (std::string line; std::getline(csv, line);) {
+    std::vector<double> r;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) r.push_back(std::stod(cell));
+    rows.push_back(r);
+  }
+  ASSERT_EQ(rows.size(), 128u);
+  ASSERT_EQ(rows[0].size(), 64u);
+  for (int p : {0, 5, 127})
+    for (int k : {0, 3, 31}) {
+      const double angle = p / std::pow(10000.0, 2.0 * k / 64);
+      EXPECT_NEAR(rows[size_t(p)][size_t(2 * k)], std::sin(angle), 1e-6) << p << ", " << k;
+      EXPECT_NEAR(rows[size_t(p)][size_t(2 * k + 1)], std::cos(angle), 1e-6) << p << ", " << k;
+    }
+  const Image png = load_png(home + "/pe.png");
+  EXPECT_GT(png.w, 200) << "no PNG figure written";
 }
 
 TEST(GuiPositionalTab, AlibiBiasesShareOneColourRangeAcrossHeads) {

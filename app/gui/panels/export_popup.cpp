@@ -11,6 +11,7 @@
 #include "engine/core/error.h"
 #include "engine/figure/attention_views.h"
 #include "engine/figure/export_view.h"
+#include "engine/io/atomic_file.h"
 
 namespace attn::gui {
 
@@ -62,8 +63,47 @@ void export_button(GuiContext& ctx, const char* view, int head) {
     ctx.open_export = true;
     ctx.export_view = view;
     ctx.export_head = head;
+    ctx.export_data.reset();
   }
   hook_item(std::string("export_") + view);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Save this map as PNG, SVG, PDF or its numbers as CSV, JSON, NPY");
+  ImGui::PopID();
+}
+
+void export_map_button(GuiContext& ctx, const std::string& name, const std::string& title, const HeatmapSpec& spec,
+                       const char* row_axis, const char* col_axis) {
+  ImGui::PushID(name.c_str());
+  if (ImGui::SmallButton("Save...") && spec.values) {
+    auto d = std::make_shared<ViewData>();
+    d->view = name;
+    d->values = *spec.values;
+    if (spec.mask && spec.mask->rows() == d->values.rows() && spec.mask->cols() == d->values.cols()) d->mask = *spec.mask;
+    auto labels = [](const std::vector<std::string>* given, long n) {
+      if (given && long(given->size()) == n) return *given;
+      std::vector<std::string> out;
+      for (long i = 0; i < n; ++i) out.push_back(std::to_string(i));
+      return out;
+    };
+    d->row_labels = labels(spec.row_labels, d->values.rows());
+    d->col_labels = labels(spec.col_labels, d->values.cols());
+    d->row_axis = row_axis;
+    d->col_axis = col_axis;
+    d->range = spec.diverging ? RangeKind::Signed : RangeKind::Sequential;
+    d->per_head = false;
+    const HeatmapWidget& w = ctx.heatmap(name);  // the range the map shows (resolved when drawn)
+    RangeRequest r;
+    r.vmin = w.vmin;
+    r.vmax = w.vmax;
+    r.log = spec.range.log_scale && !spec.diverging;
+    if (spec.cmap) r.cmap = spec.cmap->id;
+    ctx.export_data = std::move(d);
+    ctx.export_title = title;
+    ctx.export_range = r;
+    ctx.export_view = name;
+    ctx.export_head = 0;
+    ctx.open_export = true;
+  }
+  hook_item("export_" + name);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Save this map as PNG, SVG, PDF or its numbers as CSV, JSON, NPY");
   ImGui::PopID();
 }
@@ -76,13 +116,16 @@ void draw_export_popup(AppState& s, GuiContext& ctx) {
       std::string ext = ".png";
       const size_t dot = g_dialog.path.rfind('.');
       if (dot != std::string::npos) ext = g_dialog.path.substr(dot);
-      g_dialog.path = ctx.export_view + (per_head_view(ctx.export_view) ? "_H" + std::to_string(ctx.export_head) : "") + ext;
+      g_dialog.path = ctx.export_view + (!ctx.export_data && per_head_view(ctx.export_view) ? "_H" + std::to_string(ctx.export_head) : "") + ext;
       g_dialog.last_view = ctx.export_view;
     }
   }
   if (!ImGui::BeginPopupModal("Export view", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
-  const bool per_head = per_head_view(ctx.export_view);
-  if (per_head)
+  const std::shared_ptr<const ViewData> data = ctx.export_data;  // a map of the GUI's own, or null
+  const bool per_head = !data && per_head_view(ctx.export_view);
+  if (data)
+    ImGui::Text("Map: %s", ctx.export_title.c_str());
+  else if (per_head)
     ImGui::Text("View: %s, head %d", ctx.export_view.c_str(), ctx.export_head);
   else
     ImGui::Text("View: %s (the whole layer)", ctx.export_view.c_str());
@@ -112,7 +155,24 @@ void draw_export_popup(AppState& s, GuiContext& ctx) {
   ImGui::SliderFloat("DPI", &g_dialog.dpi, 72.f, 600.f, "%.0f");
   const bool save = ImGui::Button("Save") || enter;
   hook_item("export_save");
-  if (save) {
+  if (save && data) {
+    try {
+      ExportRequest req;
+      req.view = data->view;
+      req.range = ctx.export_range;
+      req.style.cell_px = g_dialog.cell_px;
+      req.style.dpi = g_dialog.dpi;
+      req.style.annotate = g_dialog.annotate;
+      req.style.transparent = g_dialog.transparent;
+      req.title = ctx.export_title;
+      req.source = s.workspace_path.empty() ? "attnscope GUI" : s.workspace_path;
+      write_file_atomic(g_dialog.path, export_bytes({*data}, req, export_format_from_path(g_dialog.path)));
+      set_status(s, "saved " + std::filesystem::absolute(g_dialog.path).string());
+      ImGui::CloseCurrentPopup();
+    } catch (const std::exception& e) {
+      set_status(s, e.what(), true);  // the popup stays open with the path, for a retry
+    }
+  } else if (save) {
     try {
       if (s.result_version != s.edit_version || s.result.heads.empty())
         throw InputError("export", "the current case has not been computed: " + s.compute_error);
@@ -139,11 +199,19 @@ void draw_export_popup(AppState& s, GuiContext& ctx) {
   if (ImGui::Button("Copy as CSV")) {
     try {
       ExportRequest req;
-      req.view = ctx.export_view;
-      req.head = ctx.export_head;
-      const std::string csv = export_bytes(views_for_request(s.cs, s.result, req), req, ExportFormat::CSV);
+      std::vector<ViewData> views;
+      if (data) {
+        req.view = data->view;
+        views = {*data};
+      } else {
+        req.view = ctx.export_view;
+        req.head = ctx.export_head;
+        views = views_for_request(s.cs, s.result, req);
+      }
+      const std::string csv = export_bytes(views, req, ExportFormat::CSV);
       ImGui::SetClipboardText(csv.c_str());
-      set_status(s, "copied " + ctx.export_view + " of head " + std::to_string(ctx.export_head) + " as CSV");
+      set_status(s, "copied " + (data ? ctx.export_title : ctx.export_view + " of head " + std::to_string(ctx.export_head)) +
+                        " as CSV");
       ImGui::CloseCurrentPopup();
     } catch (const std::exception& e) {
       set_status(s, e.what(), true);

@@ -22,6 +22,11 @@ void cost_panel_shutdown();  // stops and joins a running time measurement (GuiA
 // A small "Save..." button for a view of one head: opens the export popup (PNG, SVG, PDF, CSV,
 // JSON, NPY through the shared exporter, so the file equals `attnscope export` of the same view).
 void export_button(GuiContext& ctx, const char* view, int head);
+// A "Save..." button for a map that is no attention view (the Positional encodings tab's tables),
+// drawn as `spec` by the heatmap widget `name`: the popup exports these numbers and labels with
+// the colours the map shows (title, axis names as given) through the same figure/data writers.
+void export_map_button(GuiContext& ctx, const std::string& name, const std::string& title, const HeatmapSpec& spec,
+                       const char* row_axis, const char* col_axis);
 
 // Sets the status line (shown at the bottom until replaced).
 void set_status(AppState& s, const std::string& message, bool is_error = false);

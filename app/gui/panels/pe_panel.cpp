@@ -276,11 +276,19 @@ void section_table(AppState& s, GuiContext& ctx) {
   const float avail = ImGui::GetContentRegionAvail().x;
   const float w = std::max(220.f, avail * 0.5f - 8.f), h = 280.f;
   HeatmapSpec spec = diverging_spec(s, t.m, &t.rows, &t.cols, "P (rows: positions, columns: dims)");
-  draw_heatmap("pe_table", ctx.heatmap("pe_table"), spec, t.version, ImVec2(w, h));
-  ImGui::SameLine();
   const Cached& sm = g_pe.sim;
   HeatmapSpec sspec = diverging_spec(s, sm.m, &sm.rows, &sm.cols, g_pe.cosine ? "cos(P_i, P_j)" : "P P^T");
+  const std::string what = std::string(pos_kind_name(g_pe.table_kind)) + (g_pe.preview ? " (preview)" : "");
+  ImGui::BeginGroup();
+  export_map_button(ctx, "pe_table", "positional encoding P, " + what, spec, "position", "dim");
+  draw_heatmap("pe_table", ctx.heatmap("pe_table"), spec, t.version, ImVec2(w, h));
+  ImGui::EndGroup();
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  export_map_button(ctx, "pe_similarity", (g_pe.cosine ? "cos(P_i, P_j), " : "P P^T, ") + what, sspec, "position",
+                    "position");
   draw_heatmap("pe_similarity", ctx.heatmap("pe_similarity"), sspec, sm.version, ImVec2(w, h));
+  ImGui::EndGroup();
   if (!sm.note.empty()) ImGui::TextDisabled("similarity: %s", sm.note.c_str());
 
   // Curves of chosen dimensions over position.
@@ -490,16 +498,19 @@ void section_biases(AppState& s, GuiContext& ctx) {
       std::snprintf(title, sizeof title, "H%d  slope 1/%g", h, 1.0 / s.result.alibi_slopes[size_t(h)]);
     else
       std::snprintf(title, sizeof title, "H%d", h);
-    if (bias && g_pe.bias_exportable) {
-      export_button(ctx, "bias", h);
-      ImGui::SameLine();
-    }
-    ImGui::TextUnformatted(title);
     const MatRM& values = shaw ? hr.shaw_E : hr.B;
     HeatmapSpec spec = diverging_spec(s, values, labels_or_numbers(s.cs.query_tokens, values.rows(), g_pe.row_numbers),
                                       labels_or_numbers(s.cs.key_tokens, values.cols(), g_pe.col_numbers), nullptr);
     spec.range = range;
     const std::string name = "pe_bias_h" + std::to_string(h);
+    if (bias && g_pe.bias_exportable) {
+      export_button(ctx, "bias", h);
+      ImGui::SameLine();
+    } else if (shaw) {  // Shaw's key term is no exporter view: save what is shown
+      export_map_button(ctx, name, "Shaw key term q_i . aK[clip(j - i)], H" + std::to_string(h), spec, "query", "key");
+      ImGui::SameLine();
+    }
+    ImGui::TextUnformatted(title);
     draw_heatmap(name.c_str(), ctx.heatmap(name), spec, s.result_version, ImVec2(w, hgt));
     ImGui::PopID();
     ImGui::EndGroup();
@@ -521,6 +532,7 @@ void section_biases(AppState& s, GuiContext& ctx) {
     spec.cmap = &colormap(ColormapId::Viridis);
     spec.range = RangeSettings{RangeSettings::Mode::Auto, 0.f, 1.f, 99.f, false};
     spec.show_values = true;
+    export_map_button(ctx, "pe_t5_buckets", "T5 bucket of each cell", spec, "query", "key");
     draw_heatmap("pe_t5_buckets", ctx.heatmap("pe_t5_buckets"), spec, b.version, ImVec2(w, hgt));
   }
 }
@@ -557,6 +569,7 @@ void section_terms(AppState& s, GuiContext& ctx, int h) {
     spec.range = range;
     spec.show_values = false;
     const std::string name = "pe_term_" + std::to_string(k);
+    export_map_button(ctx, name, std::string(titles[k]) + ", H" + std::to_string(h), spec, "query", "key");
     draw_heatmap(name.c_str(), ctx.heatmap(name), spec, k == 4 ? sum.version : (s.result_version << 8) + uint64_t(h),
                  ImVec2(w, w * 0.9f + 40.f));
     ImGui::EndGroup();
