@@ -8,6 +8,7 @@
 
 #include "app/gui/gfx/heatmap_renderer.h"
 #include "app/gui/gfx/screenshot.h"
+#include "app/gui/key_events.h"
 #include "app/gui/model_runtime.h"
 #include "app/gui/panels/panels.h"
 #include "app/gui/test_hooks.h"
@@ -34,6 +35,7 @@ GuiApp::~GuiApp() = default;
 
 bool GuiApp::init(const cli::GuiOptions& options, GLFWwindow* window, float content_scale) {
   ctx_.window = window;
+  key_events_install(window);  // after ImGui's callbacks: chains them
   ctx_.fonts = &fonts_;
   ctx_.worker = &worker_;
   model_ = std::make_unique<ModelRuntime>(options.log_timing);
@@ -162,18 +164,21 @@ void GuiApp::recompute_if_needed() {
 }
 
 void GuiApp::handle_shortcuts() {
-  ImGuiIO& io = ImGui::GetIO();
-  const bool ctrl = io.KeyCtrl;
-  if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_Z, false)) {
-    const bool ok = io.KeyShift ? state_.undo.redo(state_.cs, state_.sentence) : state_.undo.undo(state_.cs, state_.sentence);
+  // Presses queued by key_events (a tap shorter than a frame counts; ImGui 1.86 would miss it).
+  const ImGuiIO& io = ImGui::GetIO();
+  const int ctrl = GLFW_MOD_CONTROL, shift = GLFW_MOD_SHIFT;
+  for (int k = key_presses(GLFW_KEY_Z, ctrl, shift); k > 0; --k) {
+    const bool ok = state_.undo.undo(state_.cs, state_.sentence);
     if (ok) mark_edited(state_);
-    set_status(state_, ok ? (io.KeyShift ? "redo" : "undo") : (io.KeyShift ? "nothing to redo" : "nothing to undo"));
+    set_status(state_, ok ? "undo" : "nothing to undo");
   }
-  if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_Y, false)) {
-    if (state_.undo.redo(state_.cs, state_.sentence)) mark_edited(state_);
+  for (int k = key_presses(GLFW_KEY_Z, ctrl | shift) + key_presses(GLFW_KEY_Y, ctrl); k > 0; --k) {
+    const bool ok = state_.undo.redo(state_.cs, state_.sentence);
+    if (ok) mark_edited(state_);
+    set_status(state_, ok ? "redo" : "nothing to redo");
   }
-  if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_S, false)) {
-    if (state_.workspace_path.empty() || io.KeyShift) {
+  if (key_presses(GLFW_KEY_S, ctrl)) {
+    if (state_.workspace_path.empty() || key_presses(GLFW_KEY_S, ctrl | shift)) {
       ctx_.open_save_as = true;
     } else {
       try {
@@ -184,9 +189,9 @@ void GuiApp::handle_shortcuts() {
       }
     }
   }
-  if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_O, false)) ctx_.open_open = true;
-  if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) state_.quit = true;
-  if (!io.WantTextInput && ImGui::IsKeyPressed(GLFW_KEY_F1, false)) ctx_.open_shortcuts = true;
+  if (key_presses(GLFW_KEY_O, ctrl)) ctx_.open_open = true;
+  if (key_presses(GLFW_KEY_Q, ctrl)) state_.quit = true;
+  if (!io.WantTextInput && key_presses(GLFW_KEY_F1)) ctx_.open_shortcuts = true;
 }
 
 void GuiApp::frame() {
@@ -261,6 +266,7 @@ void GuiApp::frame() {
   }
   autosave(false);
   hooks_end_frame();
+  key_events_end_frame();
 }
 
 void GuiApp::autosave(bool force) {

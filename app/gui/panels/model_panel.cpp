@@ -2,12 +2,14 @@
 // "Heads" = the layers x heads grid of thumbnails beside the selected head (or an aggregate)
 // large, with labels, zoom and hover; arrow keys move between heads. The other views (head view,
 // summaries, diff) and the export popup are in the model_*.cpp files next to this one.
+#include <GLFW/glfw3.h>
 #include <imgui.h>
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
 
+#include "app/gui/key_events.h"
 #include "app/gui/panels/model_panels.h"
 #include "app/gui/test_hooks.h"
 #include "app/gui/widgets/thumbnail_grid.h"
@@ -46,11 +48,9 @@ const BigChoice kBig[] = {
 void handle_arrows(AppState& s, const ModelRuntime& rt) {
   if (!rt.ins || ImGui::GetIO().WantTextInput || ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId)) return;
   const int L = rt.ins->L, H = rt.ins->H;
-  int dl = 0, dh = 0;
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) dh = -1;
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) dh = 1;
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_UpArrow))) dl = -1;
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_DownArrow))) dl = 1;
+  // Every press (and auto-repeat) since the last frame counts (key_events.h).
+  const int dh = key_presses(GLFW_KEY_RIGHT) - key_presses(GLFW_KEY_LEFT);
+  const int dl = key_presses(GLFW_KEY_DOWN) - key_presses(GLFW_KEY_UP);
   if (!dl && !dh) return;
   int l = std::clamp(s.model.layer, 0, L - 1), h = std::clamp(s.model.head, 0, H - 1);
   if (s.model.order_by_similarity && int(rt.ins->head_order.size()) == L * H) {

@@ -2,11 +2,13 @@
 // small multiples of one head, the selected stage large with labels, zoom and an explaining
 // tooltip, the Q / K / V editors beside it, and the backward pass below: loss, gradient maps,
 // per-token gradient norms, Step / Play with a learning rate and the loss curve.
+#include <GLFW/glfw3.h>
 #include <imgui.h>
 
 #include <cmath>
 #include <limits>
 
+#include "app/gui/key_events.h"
 #include "app/gui/panels/edit_helpers.h"
 #include "app/gui/panels/panels.h"
 #include "app/gui/test_hooks.h"
@@ -323,11 +325,12 @@ void backward_section(AppState& s, GuiContext& ctx, int h) {
   }
   ImGui::Text("loss (%s) = %.6g", loss_kind_name(s.cs.loss.kind), r.loss);
   ImGui::SameLine();
-  const bool step = ImGui::Button("Step") || (!ImGui::GetIO().WantTextInput && ImGui::IsKeyPressed(' ', false));
+  const bool step = ImGui::Button("Step") || (!ImGui::GetIO().WantTextInput && key_presses(GLFW_KEY_SPACE) > 0);
   hook_item("step_button");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("One gradient-descent step on the editable tensors (Space)");
   ImGui::SameLine();
-  if (ImGui::Button(s.playing ? "Pause" : "Play") || (!ImGui::GetIO().WantTextInput && ImGui::IsKeyPressed('P', false))) {
+  if (ImGui::Button(s.playing ? "Pause" : "Play") ||
+      (!ImGui::GetIO().WantTextInput && key_presses(GLFW_KEY_P, 0, GLFW_MOD_CONTROL) > 0)) {
     if (!s.playing) begin_edit(s);  // one undo step for the whole run
     s.playing = !s.playing;
   }
