@@ -4,8 +4,9 @@
 //
 // Why: the first touch of fresh memory takes one page fault per 4 KiB page, and on the virtual
 // machines we measured those faults dominated opening a model: `attnscope run` on a 12-layer x
-// 12-head, width-384 model (85 MB of weights) took 1.8 s, 40% of it in the kernel's fault
-// handler; with huge pages (one fault per 2 MiB) the same run takes 0.6 s.
+// 12-head, width-384 model (85 MB of weights) took 1.6 - 1.8 s, 40% of it in the kernel's fault
+// handler. With the model's blocks here (one fault per 2 MiB) it took 1.2 s, and 0.2 s once the
+// weights file was also mapped instead of read (engine/io/safetensors.cpp).
 #pragma once
 #include <cstddef>
 #include <memory>

@@ -55,14 +55,16 @@ std::vector<std::string> labels_for(AxisKind a, const AttentionCase& c, long cou
   const std::vector<std::string>* tokens = a == A::Query ? &c.query_tokens : a == A::Key ? &c.key_tokens : nullptr;
   if (tokens && long(tokens->size()) == count) return *tokens;
   std::vector<std::string> out;
-  const long dv = c.config.dv;
-  for (long i = 0; i < count; ++i)  // the heads' features side by side: "h.k" = feature k of head h
-    out.push_back(a == A::HeadFeature && dv > 0 ? std::to_string(i / dv) + "." + std::to_string(i % dv)
-                                                : std::to_string(i));
+  for (long i = 0; i < count; ++i)
+    out.push_back(a == A::HeadFeature ? head_feature_label(i, c.config.dv) : std::to_string(i));
   return out;
 }
 
 }  // namespace
+
+std::string head_feature_label(long i, long dv) {
+  return dv > 0 ? std::to_string(i / dv) + "." + std::to_string(i % dv) : std::to_string(i);
+}
 
 const std::vector<ViewInfo>& view_infos() { return kViews; }
 

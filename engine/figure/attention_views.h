@@ -24,6 +24,9 @@ struct ViewInfo {
   bool per_head = true;  // false: one matrix for the whole layer (the head argument is ignored)
 };
 
+// The label of column i of the heads' outputs side by side (H*dv columns): "h.k" = dim k of head h.
+std::string head_feature_label(long i, long dv);
+
 // Every view, in help order.
 const std::vector<ViewInfo>& view_infos();
 // Throws InputError("view", ...) listing the names.

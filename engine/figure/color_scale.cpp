@@ -37,25 +37,29 @@ double percentile_sorted(const std::vector<float>& s, double p) {
 
 namespace {
 
-bool is_shown(const ScaleInput& in, long i, long j) {
-  const MatRM& m = *in.values;
-  if (!std::isfinite(m(i, j))) return false;
-  return !(in.mask && in.mask->rows() == m.rows() && in.mask->cols() == m.cols() && !(*in.mask)(i, j));
+// A mask applies when it has the matrix's shape.
+bool uses_mask(const ScaleInput& in) {
+  return in.mask && in.mask->rows() == in.values->rows() && in.mask->cols() == in.values->cols();
 }
 
-// Every value shown (finite, not masked), optionally as |v|. Only a percentile needs them all.
+// Calls f(v) for every value of `in` that is shown: finite and not masked.
+template <class F>
+void for_each_shown(const ScaleInput& in, F&& f) {
+  if (!in.values) return;
+  const MatRM& m = *in.values;
+  const float* v = m.data();
+  const uint8_t* allowed = uses_mask(in) ? in.mask->data() : nullptr;
+  for (long k = 0; k < m.size(); ++k)
+    if (std::isfinite(v[k]) && (!allowed || allowed[k])) f(v[k]);
+}
+
+// Every value shown, optionally as |v|. Only a percentile needs them all.
 std::vector<float> shown_values(const std::vector<ScaleInput>& data, bool absolute) {
   std::vector<float> out;
   size_t n = 0;
   for (const ScaleInput& in : data) n += in.values ? size_t(in.values->size()) : 0;
   out.reserve(n);
-  for (const ScaleInput& in : data) {
-    if (!in.values) continue;
-    const MatRM& m = *in.values;
-    for (long i = 0; i < m.rows(); ++i)
-      for (long j = 0; j < m.cols(); ++j)
-        if (is_shown(in, i, j)) out.push_back(absolute ? std::abs(m(i, j)) : m(i, j));
-  }
+  for (const ScaleInput& in : data) for_each_shown(in, [&](float v) { out.push_back(absolute ? std::abs(v) : v); });
   return out;
 }
 
@@ -71,8 +75,7 @@ Extremes shown_extremes(const std::vector<ScaleInput>& data, bool want_min_posit
   for (const ScaleInput& in : data) {
     if (!in.values || in.values->size() == 0) continue;
     const MatRM& m = *in.values;
-    const bool masked = in.mask && in.mask->rows() == m.rows() && in.mask->cols() == m.cols();
-    if (!masked && m.allFinite()) {
+    if (!uses_mask(in) && m.allFinite()) {
       // The common case, vectorised: every cell is shown.
       e.any = true;
       e.min = std::min(e.min, m.minCoeff());
@@ -83,16 +86,13 @@ Extremes shown_extremes(const std::vector<ScaleInput>& data, bool want_min_posit
           if (m.data()[k] > 0.f) e.min_positive = std::min(e.min_positive, m.data()[k]);
       continue;
     }
-    const float* v = m.data();
-    const uint8_t* allowed = masked ? in.mask->data() : nullptr;
-    for (long k = 0; k < m.size(); ++k) {
-      if (!std::isfinite(v[k]) || (allowed && !allowed[k])) continue;
+    for_each_shown(in, [&](float v) {
       e.any = true;
-      e.min = std::min(e.min, v[k]);
-      e.max = std::max(e.max, v[k]);
-      e.abs_max = std::max(e.abs_max, std::abs(v[k]));
-      if (v[k] > 0.f) e.min_positive = std::min(e.min_positive, v[k]);
-    }
+      e.min = std::min(e.min, v);
+      e.max = std::max(e.max, v);
+      e.abs_max = std::max(e.abs_max, std::abs(v));
+      if (v > 0.f) e.min_positive = std::min(e.min_positive, v);
+    });
   }
   // -0 and +0 compare equal, so which one a min or max returns depends on the order of the scan;
   // a zero end is +0 (no "-0" tick label).

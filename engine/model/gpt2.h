@@ -133,7 +133,7 @@ struct Gpt2Loss {
 // One allocation of floats with a 64-byte aligned base. Tensors inside start on multiples of 16
 // floats, so every tensor has the same alignment whatever max_T is, and vectorized reductions
 // (whose order depends on alignment) give the same bits. Large blocks get huge pages
-// (engine/core/big_buffer.h): a model opens in a third of the time.
+// (engine/core/big_buffer.h): fewer page faults when a model is opened.
 class FloatBlock {
  public:
   FloatBlock() = default;

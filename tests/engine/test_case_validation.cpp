@@ -9,21 +9,12 @@
 #include "engine/core/error.h"
 #include "engine/sandbox/init.h"
 #include "engine/sandbox/multihead.h"
+#include "tests/engine/test_util.h"
 
 namespace attn {
 namespace {
 
-AttentionCase small_case(AttnMode mode) {
-  AttentionCase c;
-  c.config.mode = mode;
-  c.config.N = c.config.M = 5;
-  c.config.H = 2;
-  c.config.D = 6;
-  c.config.dk = c.config.dv = 4;
-  init_random_tensors(c, 11);
-  c.loss.kind = LossKind::Cell;
-  return c;
-}
+AttentionCase small_case(AttnMode mode) { return random_cell_case(mode, 5, 2, 6, 4, 11); }
 
 std::string refusal(const AttentionCase& c) {
   try {

@@ -13,8 +13,8 @@
 #include "engine/figure/export_view.h"
 #include "engine/figure/ticks.h"
 #include "engine/io/matrix_writers.h"
-#include "engine/sandbox/init.h"
 #include "engine/sandbox/multihead.h"
+#include "tests/engine/test_util.h"
 
 namespace attn {
 namespace {
@@ -370,14 +370,7 @@ TEST(AttentionViews, ViewsOfAResult) {
 }
 
 TEST(AttentionViews, WholeLayerViewsOfAProjectionCase) {
-  AttentionCase c;
-  c.config.mode = AttnMode::Projection;
-  c.config.N = c.config.M = 4;
-  c.config.H = 2;
-  c.config.D = 5;
-  c.config.dk = c.config.dv = 3;
-  init_random_tensors(c, 9);
-  c.loss.kind = LossKind::Cell;
+  const AttentionCase c = random_cell_case(AttnMode::Projection, 4, 2, 5, 3, 9);
   const AttentionResult r = run_attention(c);
   const ViewData o = extract_view(c, r, "output-all", 0);
   EXPECT_EQ(o.values, r.O);

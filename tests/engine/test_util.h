@@ -10,6 +10,19 @@
 
 namespace attn {
 
+// A small case with random tensors (seeded) and a one-cell loss, so every gradient exists.
+inline AttentionCase random_cell_case(AttnMode mode, int N, int H, int D, int dk, uint64_t seed) {
+  AttentionCase c;
+  c.config.mode = mode;
+  c.config.N = c.config.M = N;
+  c.config.H = H;
+  c.config.D = D;
+  c.config.dk = c.config.dv = dk;
+  init_random_tensors(c, seed);
+  c.loss.kind = LossKind::Cell;
+  return c;
+}
+
 // DESIGN.md: |ours - ref| <= 1e-5 + 1e-4 * |ref| per element.
 inline void expect_close(const MatRM& got, const MatRM& ref, const std::string& what, double atol = 1e-5,
                          double rtol = 1e-4) {

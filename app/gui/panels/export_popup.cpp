@@ -11,7 +11,6 @@
 #include "engine/core/error.h"
 #include "engine/figure/attention_views.h"
 #include "engine/figure/export_view.h"
-#include "engine/io/atomic_file.h"
 
 namespace attn::gui {
 
@@ -155,38 +154,29 @@ void draw_export_popup(AppState& s, GuiContext& ctx) {
   ImGui::SliderFloat("DPI", &g_dialog.dpi, 72.f, 600.f, "%.0f");
   const bool save = ImGui::Button("Save") || enter;
   hook_item("export_save");
-  if (save && data) {
+  if (save) {
     try {
       ExportRequest req;
-      req.view = data->view;
-      req.range = ctx.export_range;
-      req.style.cell_px = g_dialog.cell_px;
-      req.style.dpi = g_dialog.dpi;
-      req.style.annotate = g_dialog.annotate;
-      req.style.transparent = g_dialog.transparent;
-      req.title = ctx.export_title;
-      req.source = s.workspace_path.empty() ? "attnscope GUI" : s.workspace_path;
-      write_file_atomic(g_dialog.path, export_bytes({*data}, req, export_format_from_path(g_dialog.path)));
-      set_status(s, "saved " + std::filesystem::absolute(g_dialog.path).string());
-      ImGui::CloseCurrentPopup();
-    } catch (const std::exception& e) {
-      set_status(s, e.what(), true);  // the popup stays open with the path, for a retry
-    }
-  } else if (save) {
-    try {
-      if (s.result_version != s.edit_version || s.result.heads.empty())
-        throw InputError("export", "the current case has not been computed: " + s.compute_error);
-      ExportRequest req;
-      req.view = ctx.export_view;
-      req.head = ctx.export_head;
-      req.all_heads = per_head && g_dialog.all_heads;
-      req.range = range_request(s, ctx.export_view);
       req.style.cell_px = g_dialog.cell_px;
       req.style.dpi = g_dialog.dpi;
       req.style.annotate = g_dialog.annotate;
       req.style.transparent = g_dialog.transparent;
       req.source = s.workspace_path.empty() ? "attnscope GUI" : s.workspace_path;
-      const auto files = plan_export(s.cs, s.result, req, g_dialog.path, std::nullopt);
+      std::vector<ExportFile> files;
+      if (data) {  // a map of the GUI's own: its numbers, title and the colours it shows
+        req.view = data->view;
+        req.range = ctx.export_range;
+        req.title = ctx.export_title;
+        files = {{g_dialog.path, export_bytes({*data}, req, export_format_from_path(g_dialog.path))}};
+      } else {
+        if (s.result_version != s.edit_version || s.result.heads.empty())
+          throw InputError("export", "the current case has not been computed: " + s.compute_error);
+        req.view = ctx.export_view;
+        req.head = ctx.export_head;
+        req.all_heads = per_head && g_dialog.all_heads;
+        req.range = range_request(s, ctx.export_view);
+        files = plan_export(s.cs, s.result, req, g_dialog.path, std::nullopt);
+      }
       write_export(files);
       const std::string where = std::filesystem::absolute(files.front().path).string();
       set_status(s, files.size() == 1 ? "saved " + where : "saved " + std::to_string(files.size()) + " files in " + where);

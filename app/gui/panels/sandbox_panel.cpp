@@ -14,6 +14,7 @@
 #include "app/gui/test_hooks.h"
 #include "app/gui/widgets/heatmap_view.h"
 #include "app/gui/widgets/matrix_editor.h"
+#include "engine/figure/attention_views.h"
 #include "engine/figure/colormap.h"
 #include "engine/sandbox/case_edit.h"
 
@@ -55,10 +56,9 @@ void refresh_mats(const AppState& s, int h) {
   g_mats.output = col_block(s.result.O, long(h) * dv, dv);
   g_mats.dim_labels_v = dim_labels(int(hr.V.cols()), "v");
   g_mats.dim_labels_k = dim_labels(int(hr.Q.cols()), "d");
-  // O = [O_0 ... O_{H-1}]: column h * dv + k is feature k of head h ("h.k", as the exporter).
+  // O = [O_0 ... O_{H-1}]: column h * dv + k is feature k of head h, labelled as the exporter does.
   g_mats.dim_labels_o.clear();
-  for (long c = 0; c < s.result.O.cols(); ++c)
-    g_mats.dim_labels_o.push_back(std::to_string(c / std::max(1L, dv)) + "." + std::to_string(c % std::max(1L, dv)));
+  for (long c = 0; c < s.result.O.cols(); ++c) g_mats.dim_labels_o.push_back(head_feature_label(c, dv));
   g_mats.dim_labels_model = dim_labels(int(s.result.Z.cols()), "z");
   g_mats.dim_labels_in = dim_labels(int(hr.dWq.rows()), "x");
   g_mats.version = s.result_version;
